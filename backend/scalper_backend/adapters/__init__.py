@@ -1,0 +1,1 @@
+"""Thin wrappers over boto3: the only modules that call AWS. ``ClientError`` stops here."""

@@ -1,0 +1,1 @@
+"""The HTTP API's shapes (schemas), how requests are read, and how errors are answered."""

@@ -1,0 +1,43 @@
+"""Reading API Gateway proxy events: bodies into models, the caller into a principal."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+from pydantic import BaseModel, ValidationError
+
+from ..errors import Forbidden, InvalidRequest
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(event: APIGatewayProxyEvent, model: type[M]) -> M:
+    """The body as ``model``.
+
+    Raises:
+        InvalidRequest: ``invalid_json`` when the body is not a JSON object,
+            ``invalid_request`` naming the first bad field otherwise.
+    """
+    raw = event.decoded_body or ""
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        if first["type"] in {"json_invalid", "model_type"} and not first["loc"]:
+            raise InvalidRequest("The body must be a JSON object.", code="invalid_json") from None
+        location = ".".join(str(part) for part in first["loc"]) or "body"
+        raise InvalidRequest(f"{location}: {first['msg']}") from None
+
+
+def caller_principal(event: APIGatewayProxyEvent) -> str:
+    """The principal the partners table is keyed by, from what API Gateway verified.
+
+    Raises:
+        Forbidden: the request carries no verified identity (a deploy bug, or a route
+            without ``ApiKeyRequired``).
+    """
+    key_id = event.request_context.identity.api_key_id
+    if not key_id:
+        raise Forbidden("Missing or invalid API key.")
+    return f"apikey:{key_id}"

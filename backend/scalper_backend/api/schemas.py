@@ -1,0 +1,98 @@
+"""pydantic models of every API payload. ``docs/openapi.json`` is generated from these."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
+
+from ..models import FileState, Reason
+from ..records import FileDetails, FileRecord, ObjectLocation, OutputLocation, ProcessingError, Timestamp
+
+MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+MetadataValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+class UploadRequest(BaseModel):
+    """``POST /uploads``: a file the partner is about to upload."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: str = Field(min_length=1, max_length=255, description="Kept as data, never used as a path.")
+    size: StrictInt = Field(ge=0, description="Size in bytes.")
+    content_type: str = Field(min_length=1, max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="SHA-256 of the bytes, hex.")
+    metadata: dict[MetadataKey, MetadataValue] = Field(default_factory=dict, max_length=10)
+
+    @field_validator("filename")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        if any(unicodedata.category(ch).startswith("C") for ch in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @field_validator("sha256")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+class UploadTarget(BaseModel):
+    method: str = "PUT"
+    url: str
+    headers: dict[str, str]
+
+
+class UploadTicket(BaseModel):
+    """``201`` answer to ``POST /uploads``."""
+
+    file_id: str
+    upload: UploadTarget
+    expires_at: datetime
+
+
+class FileView(BaseModel):
+    """A file record as partners see it (``GET /files/{file_id}``)."""
+
+    file_id: str
+    state: FileState
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    metadata: dict[str, str]
+    created_at: Timestamp
+    updated_at: Timestamp
+    uploaded_at: Timestamp | None
+    finished_at: Timestamp | None
+    attempts: int
+    reasons: list[Reason]
+    details: FileDetails | None
+    output: OutputLocation | None
+    quarantine: ObjectLocation | None
+    error: ProcessingError | None
+
+    @classmethod
+    def of(cls, record: FileRecord) -> FileView:
+        return cls.model_validate(record.model_dump(include=set(cls.model_fields)))
+
+
+class FilePage(BaseModel):
+    """``GET /files``: one page, newest first."""
+
+    files: list[FileView]
+    next_cursor: str | None
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer, whatever produced it."""
+
+    error: ErrorDetail

@@ -1,0 +1,69 @@
+"""Settings read from the environment, once per cold start.
+
+This is the only module that reads ``os.environ``. The variable names are the ones
+``template.yaml`` sets in ``Globals.Function.Environment``; the local stack sets the
+same ones from the same template, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigurationError
+
+# Presigned URLs must expire within 15 minutes (the API's promise to security reviewers).
+MAX_UPLOAD_URL_TTL_SECONDS = 900
+# A single S3 PUT holds at most 5 GiB; larger scans will use multipart uploads.
+DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024**3
+
+
+class Settings(BaseModel):
+    """Everything a handler needs to know about its environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files_table: str = Field(min_length=1)
+    partners_table: str = Field(min_length=1)
+    input_bucket: str = Field(min_length=1)
+    output_bucket: str = Field(min_length=1)
+    quarantine_bucket: str = Field(min_length=1)
+    alerts_topic_arn: str = Field(min_length=1)
+    upload_url_ttl_seconds: int = Field(default=600, ge=60, le=MAX_UPLOAD_URL_TTL_SECONDS)
+    max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
+    # How long a processor may hold a file in `processing` before another delivery of
+    # the same event may take it over (the previous attempt is presumed dead).
+    processing_lease_seconds: int = Field(default=900, ge=1)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables.
+
+        Args:
+            environ: the mapping to read; ``os.environ`` when omitted.
+
+        Raises:
+            ConfigurationError: a required variable is missing or a value is invalid.
+        """
+        env = os.environ if environ is None else environ
+        names = {
+            "files_table": "FILES_TABLE",
+            "partners_table": "PARTNERS_TABLE",
+            "input_bucket": "INPUT_BUCKET",
+            "output_bucket": "OUTPUT_BUCKET",
+            "quarantine_bucket": "QUARANTINE_BUCKET",
+            "alerts_topic_arn": "ALERTS_TOPIC_ARN",
+            "upload_url_ttl_seconds": "UPLOAD_URL_TTL_SECONDS",
+            "max_upload_bytes": "MAX_UPLOAD_BYTES",
+            "processing_lease_seconds": "PROCESSING_LEASE_SECONDS",
+        }
+        values = {field: env[var] for field, var in names.items() if var in env}
+        try:
+            return cls.model_validate(values)
+        except ValidationError as err:
+            missing = [names[str(e["loc"][0])] for e in err.errors() if e["type"] == "missing"]
+            raise ConfigurationError(
+                f"invalid environment: missing {missing}" if missing else f"invalid environment: {err}"
+            ) from err

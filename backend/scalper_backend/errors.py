@@ -1,0 +1,80 @@
+"""The backend's one error tree.
+
+::
+
+    ScalperError                      base; never shown to partners as-is
+    ├── ConfigurationError            the function's environment is wrong (a deploy bug)
+    ├── ApiError                      becomes an HTTP JSON error with a stable code
+    │   ├── InvalidRequest            400 invalid_request / invalid_json / invalid_cursor
+    │   ├── Forbidden                 403 forbidden / unknown_partner
+    │   ├── FileNotFound              404 file_not_found
+    │   ├── FileTooLarge              413 file_too_large
+    │   └── UnsupportedContentType    415 unsupported_content_type
+    └── StoreError                    an AWS call failed (ClientError translated in adapters/)
+        └── StateConflict             a conditional write lost a race
+
+Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
+"""
+
+from __future__ import annotations
+
+
+class ScalperError(Exception):
+    """Root of every error the backend raises on purpose."""
+
+
+class ConfigurationError(ScalperError):
+    """The environment the function runs in is missing something it needs."""
+
+
+class ApiError(ScalperError):
+    """An error a partner caused and can fix; carries the HTTP status and a stable code."""
+
+    status = 400
+    code = "invalid_request"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidRequest(ApiError):
+    status = 400
+    code = "invalid_request"
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class FileNotFound(ApiError):
+    status = 404
+    code = "file_not_found"
+
+
+class FileTooLarge(ApiError):
+    status = 413
+    code = "file_too_large"
+
+
+class UnsupportedContentType(ApiError):
+    status = 415
+    code = "unsupported_content_type"
+
+
+class StoreError(ScalperError):
+    """A call to S3, DynamoDB or SNS failed for a reason that is ours, not the partner's."""
+
+
+class StateConflict(StoreError):
+    """A conditional update found the record in a state other than the one expected.
+
+    ``current`` is the record as the update found it, when DynamoDB returned it.
+    """
+
+    def __init__(self, message: str, *, current: object | None = None) -> None:
+        super().__init__(message)
+        self.current = current

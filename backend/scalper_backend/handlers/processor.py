@@ -1,0 +1,30 @@
+"""SQS batches of S3 ObjectCreated notifications -> one final state per file.
+
+Partial batch failures are reported, so SQS redelivers only the messages that failed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..dependencies import dependencies
+from ..notifications import created_objects
+
+logger = Logger(service="scalper")
+batch = BatchProcessor(event_type=EventType.SQS)
+
+
+def process_record(record: SQSRecord) -> None:
+    processor = dependencies().processor
+    for ref in created_objects(record.body):
+        processor.process(ref)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)

@@ -1,0 +1,40 @@
+"""``GET /files/{file_id}`` and ``GET /files``: a partner's own file records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from ..api.requests import caller_principal
+from ..api.responses import install_error_handlers, json_response
+from ..dependencies import dependencies
+from ..listing import get_file, list_files, parse_list_query
+
+logger = Logger(service="scalper")
+app = APIGatewayRestResolver()
+install_error_handlers(app)
+
+
+@app.get("/files/<file_id>")
+def get_one(file_id: str) -> Response[str]:
+    deps = dependencies()
+    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    return json_response(200, get_file(deps.files, partner_id, file_id))
+
+
+@app.get("/files")
+def get_many() -> Response[str]:
+    deps = dependencies()
+    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    event = app.current_event
+    state, limit = parse_list_query(event.get_query_string_value("state"), event.get_query_string_value("limit"))
+    page = list_files(deps.files, partner_id, state=state, limit=limit, cursor=event.get_query_string_value("cursor"))
+    return json_response(200, page)
+
+
+@logger.inject_lambda_context(clear_state=True)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

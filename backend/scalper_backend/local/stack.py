@@ -1,0 +1,155 @@
+"""The whole pipeline on one machine: moto server, gateway and queue pollers, from the template."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from ..adapters.partners_table import PartnersTable
+from .api_keys import ApiKeys
+from .gateway import Gateway
+from .poller import QueuePoller
+from .provision import Provisioned, provision
+from .runtime import LocalFunction
+from .template import Template, default_template_path
+
+LOOPBACK = "127.0.0.1"
+DEFAULT_STACK_NAME = "scalper-local"
+DEFAULT_REGION = "us-east-1"
+# Fake credentials: the local stack must never reach a real AWS account.
+_LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY": "scalper-local"}
+_CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
+
+
+class LocalStack:
+    """Runs the template's functions against moto on loopback.
+
+    Use it as a context manager, or ``start()`` and ``stop()``. It sets this process's AWS
+    environment (endpoint, fake credentials, region) and the functions' variables from the
+    template while it runs, so only one can run per process.
+    """
+
+    def __init__(
+        self,
+        template_path: Path | None = None,
+        *,
+        port: int = 0,
+        stack_name: str = DEFAULT_STACK_NAME,
+        region: str = DEFAULT_REGION,
+        log_level: str = "INFO",
+    ) -> None:
+        self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
+        self._port = port
+        self._log_level = log_level
+        self._moto: ThreadedMotoServer | None = None
+        self._gateway: Gateway | None = None
+        self._pollers: list[QueuePoller] = []
+        self._saved_env: dict[str, str | None] = {}
+        self.aws_endpoint = ""
+        self.endpoint = ""
+        self.resources = Provisioned()
+        self.api_keys: ApiKeys | None = None
+
+    def start(self) -> LocalStack:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
+        self._moto.start()
+        host, moto_port = self._moto.get_host_and_port()
+        self.aws_endpoint = f"http://{host}:{moto_port}"
+        self._set_env(self._environment())
+        # Imported here, after the environment is set: the handlers' loggers and clients
+        # are configured from it when first built.
+        from ..dependencies import dependencies
+
+        dependencies.cache_clear()
+        clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "apigateway")}
+        self.resources = provision(self.template, clients)
+        partners = PartnersTable(clients["dynamodb"], self.resources.names["PartnersTable"])
+        self.api_keys = ApiKeys(clients["apigateway"], partners, f"{self.template.stack_name}-partners")
+        functions = {name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")}
+        self._gateway = Gateway(self.template, functions, self.api_keys)
+        port = self._gateway.start(LOOPBACK, self._port)
+        self.endpoint = f"http://{LOOPBACK}:{port}/{self.template.stage}"
+        for source in self.template.queue_sources():
+            poller = QueuePoller(
+                clients["sqs"],
+                queue_url=self.resources.queue_urls[source.queue],
+                queue_arn=self.template.arn(source.queue),
+                function=functions[source.function],
+                batch_size=source.batch_size,
+                region=self.template.region,
+            )
+            poller.start()
+            self._pollers.append(poller)
+        for name in ("scalper", "scalper-local"):
+            logging.getLogger(name).setLevel(self._log_level)
+        return self
+
+    def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers.clear()
+        if self._gateway:
+            self._gateway.stop()
+        if self._moto:
+            self._moto.stop()
+        self._restore_env()
+        from ..dependencies import dependencies
+
+        dependencies.cache_clear()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def add_partner(self, partner_id: str) -> str:
+        """Create a partner and return its new API key."""
+        if self.api_keys is None:
+            raise RuntimeError("start the stack first")
+        return self.api_keys.create_partner(partner_id)
+
+    def client(self, service: str) -> Any:
+        """A boto3 client for the local AWS (moto)."""
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.template.region)
+
+    def name_of(self, logical_id: str) -> str:
+        """The physical name (or ARN, for a topic) of a template resource."""
+        return self.resources.names[logical_id]
+
+    def _environment(self) -> dict[str, str | None]:
+        env: dict[str, str | None] = {
+            **_LOCAL_AWS_ENV,
+            "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_DEFAULT_REGION": self.template.region,
+            "AWS_REGION": self.template.region,
+        }
+        env.update(dict.fromkeys(_CLEARED_AWS_ENV))
+        for function in self.template.of_type("AWS::Serverless::Function"):
+            for name, value in self.template.function_environment(function).items():
+                if env.get(name, value) != value:
+                    raise ValueError(f"functions disagree on {name}; one process cannot hold both")
+                env[name] = value
+        env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        return env
+
+    def _set_env(self, env: dict[str, str | None]) -> None:
+        for name, value in env.items():
+            self._saved_env[name] = os.environ.get(name)
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    def _restore_env(self) -> None:
+        self._set_env(dict(self._saved_env))
+        self._saved_env.clear()

@@ -1,0 +1,212 @@
+"""Reading template.yaml the way CloudFormation would, for the parts the local stack needs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigurationError
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...)."""
+
+
+def _construct_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def default_template_path() -> Path:
+    """template.yaml in the working directory, else the one in the source checkout."""
+    here = Path.cwd() / "template.yaml"
+    if here.is_file():
+        return here
+    checkout = Path(__file__).resolve().parents[3] / "template.yaml"
+    if checkout.is_file():
+        return checkout
+    raise ConfigurationError("template.yaml not found; pass --template PATH")
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    function: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    function: str
+    queue: str
+    batch_size: int
+    report_failures: bool
+
+
+@dataclass(frozen=True)
+class GatewayResponse:
+    status: int | None
+    body: str
+
+
+class Template:
+    """A SAM template plus the physical names it gets in a local stack."""
+
+    def __init__(self, path: Path, *, stack_name: str, region: str) -> None:
+        self.path = path
+        self.stack_name = stack_name
+        self.region = region
+        with path.open(encoding="utf-8") as handle:
+            self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        self.resources: dict[str, dict[str, Any]] = self.doc["Resources"]
+
+    # -- what there is
+    def of_type(self, type_name: str) -> dict[str, dict[str, Any]]:
+        return {name: res for name, res in self.resources.items() if res["Type"] == type_name}
+
+    def properties(self, logical_id: str) -> dict[str, Any]:
+        return dict(self.resources[logical_id].get("Properties", {}))
+
+    @property
+    def api(self) -> str:
+        (name,) = self.of_type("AWS::Serverless::Api")
+        return name
+
+    @property
+    def stage(self) -> str:
+        return str(self.properties(self.api)["StageName"])
+
+    def gateway_responses(self) -> dict[str, GatewayResponse]:
+        responses = {}
+        for kind, spec in self.properties(self.api).get("GatewayResponses", {}).items():
+            status = spec.get("StatusCode")
+            responses[kind] = GatewayResponse(
+                status=int(status) if status else None, body=spec["ResponseTemplates"]["application/json"]
+            )
+        return responses
+
+    def function_handler(self, function: str) -> str:
+        return str(self.properties(function)["Handler"])
+
+    def function_environment(self, function: str) -> dict[str, str]:
+        merged = dict(self.doc.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
+        merged.update(self.properties(function).get("Environment", {}).get("Variables", {}))
+        return {name: str(self.resolve(value)) for name, value in merged.items()}
+
+    def function_timeout(self, function: str) -> int:
+        globals_ = self.doc.get("Globals", {}).get("Function", {})
+        return int(self.properties(function).get("Timeout", globals_.get("Timeout", 3)))
+
+    def api_routes(self) -> list[ApiRoute]:
+        routes = []
+        for function in self.of_type("AWS::Serverless::Function"):
+            for event in self.properties(function).get("Events", {}).values():
+                if event["Type"] == "Api":
+                    props = event["Properties"]
+                    routes.append(ApiRoute(function, props["Method"].upper(), props["Path"]))
+        return routes
+
+    def queue_sources(self) -> list[QueueSource]:
+        sources = []
+        for function in self.of_type("AWS::Serverless::Function"):
+            for event in self.properties(function).get("Events", {}).values():
+                if event["Type"] == "SQS":
+                    props = event["Properties"]
+                    queue = props["Queue"]["Fn::GetAtt"][0]
+                    sources.append(
+                        QueueSource(
+                            function=function,
+                            queue=queue,
+                            batch_size=int(props.get("BatchSize", 10)),
+                            report_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                        )
+                    )
+        return sources
+
+    # -- names
+    def physical_name(self, logical_id: str) -> str:
+        """The name a resource gets: its explicit name property, else ``<stack>-<logical id>``."""
+        props = self.properties(logical_id)
+        for key in ("BucketName", "TableName", "QueueName", "TopicName"):
+            if key in props:
+                return str(self.resolve(props[key]))
+        return f"{self.stack_name}-{logical_id}"
+
+    def arn(self, logical_id: str) -> str:
+        kind = self.resources[logical_id]["Type"]
+        name = self.physical_name(logical_id)
+        if kind == "AWS::S3::Bucket":
+            return f"arn:{PARTITION}:s3:::{name}"
+        if kind == "AWS::SQS::Queue":
+            return f"arn:{PARTITION}:sqs:{self.region}:{ACCOUNT_ID}:{name}"
+        if kind == "AWS::SNS::Topic":
+            return f"arn:{PARTITION}:sns:{self.region}:{ACCOUNT_ID}:{name}"
+        if kind == "AWS::DynamoDB::Table":
+            return f"arn:{PARTITION}:dynamodb:{self.region}:{ACCOUNT_ID}:table/{name}"
+        raise ConfigurationError(f"no local ARN for {logical_id} ({kind})")
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::StackName": self.stack_name,
+            "AWS::Region": self.region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::Partition": PARTITION,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.doc.get("Parameters", {}):
+            return str(self.doc["Parameters"][name]["Default"])
+        kind = self.resources[name]["Type"]
+        if kind == "AWS::SQS::Queue":
+            raise ConfigurationError(f"the URL of queue {name} is known only once it exists")
+        if kind == "AWS::SNS::Topic":
+            return self.arn(name)
+        return self.physical_name(name)
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute == "QueueName":
+            return self.physical_name(logical_id)
+        raise ConfigurationError(f"unsupported attribute {logical_id}.{attribute}")
+
+    def resolve(self, value: Any) -> Any:
+        """Evaluate the intrinsic functions the local stack meets: Ref, GetAtt, Sub."""
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            return self.ref(value["Ref"])
+        if "Fn::GetAtt" in value:
+            logical_id, attribute = value["Fn::GetAtt"]
+            return self.get_att(logical_id, attribute)
+        if "Fn::Sub" in value:
+            return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub_var(m.group(1)), value["Fn::Sub"])
+        return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub_var(self, expression: str) -> str:
+        if "." in expression and not expression.startswith("AWS::"):
+            logical_id, attribute = expression.split(".", 1)
+            return self.get_att(logical_id, attribute)
+        return self.ref(expression)

@@ -1,0 +1,61 @@
+"""S3 event notifications as they arrive in SQS message bodies."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote_plus
+
+from pydantic import BaseModel, ValidationError
+
+
+class S3ObjectRef(BaseModel):
+    bucket: str
+    key: str
+    size: int | None = None
+
+
+class _Object(BaseModel):
+    key: str
+    size: int | None = None
+
+
+class _Bucket(BaseModel):
+    name: str
+
+
+class _S3(BaseModel):
+    bucket: _Bucket
+    object: _Object
+
+
+class _Record(BaseModel):
+    eventName: str  # noqa: N815 - the AWS field name
+    s3: _S3
+
+
+class _Notification(BaseModel):
+    Records: list[_Record]  # noqa: N815
+
+
+def created_objects(body: str) -> list[S3ObjectRef]:
+    """The objects an SQS message body says were created.
+
+    S3's one-off ``s3:TestEvent`` (sent when notifications are configured) and anything
+    that is not an ObjectCreated notification yield no objects. Keys arrive URL-encoded
+    (a space as ``+``) and are decoded here.
+
+    Raises:
+        ValueError: the body is not JSON of a shape we know.
+    """
+    data = json.loads(body)
+    if isinstance(data, dict) and data.get("Event") == "s3:TestEvent":
+        return []
+    try:
+        notification = _Notification.model_validate(data)
+    except ValidationError as err:
+        raise ValueError("not an S3 event notification") from err
+    return [
+        S3ObjectRef(bucket=r.s3.bucket.name, key=unquote_plus(r.s3.object.key), size=r.s3.object.size)
+        for r in notification.Records
+        if r.eventName.startswith("ObjectCreated:")
+    ]

@@ -1,0 +1,110 @@
+"""The file record: what we know about one uploaded file, and the ids and keys that name it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from .models import FileState, Reason
+
+FINAL_STATES = frozenset({FileState.PROCESSED, FileState.QUARANTINED})
+UPLOAD_PREFIX = "uploads/"
+PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+FILE_ID_PATTERN = r"^f_[0-9a-hjkmnp-tv-z]{26}$"
+_CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
+_OBJECT_KEY = re.compile(r"^uploads/(?P<partner>[a-z0-9][a-z0-9-]{0,39})/(?P<file>f_[0-9a-hjkmnp-tv-z]{26})$")
+
+
+def new_file_id() -> str:
+    """A ULID-style id: 48 bits of milliseconds then 80 random bits, base32, sortable by time."""
+    value = (int(time.time() * 1000) << 80) | secrets.randbits(80)
+    chars = []
+    for _ in range(26):
+        value, digit = divmod(value, 32)
+        chars.append(_CROCKFORD[digit])
+    return "f_" + "".join(reversed(chars))
+
+
+def object_key(partner_id: str, file_id: str) -> str:
+    """The input-bucket key for a file. Built only from ids we issued, never from a filename."""
+    return f"{UPLOAD_PREFIX}{partner_id}/{file_id}"
+
+
+def parse_object_key(key: str) -> tuple[str, str] | None:
+    """``(partner_id, file_id)`` for a key made by :func:`object_key`, else ``None``."""
+    match = _OBJECT_KEY.match(key)
+    return (match["partner"], match["file"]) if match else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def timestamp(moment: datetime) -> str:
+    """Fixed-width UTC text, e.g. ``2026-11-25T21:37:20.123456Z``: it sorts as a string,
+    which the table's indexes rely on (pydantic would drop a zero microsecond part)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(timestamp, return_type=str, when_used="json")]
+
+
+class OutputLocation(BaseModel):
+    bucket: str
+    key: str
+    format: str
+    size: int
+
+
+class ObjectLocation(BaseModel):
+    bucket: str
+    key: str
+
+
+class ProcessingError(BaseModel):
+    code: str
+    message: str
+    retryable: bool
+
+
+class FileDetails(BaseModel):
+    detected_type: str | None = None
+    rows: int | None = None
+    columns: int | None = None
+    duration_ms: float | None = None
+
+
+class FileRecord(BaseModel):
+    """One file, as stored in the files table. ``partner_id`` + ``file_id`` is the key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    partner_id: str
+    file_id: str
+    state: FileState
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    metadata: dict[str, str] = Field(default_factory=dict)
+    object_key: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    uploaded_at: Timestamp | None = None
+    finished_at: Timestamp | None = None
+    attempts: int = 0
+    lease_expires_at: Timestamp | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+    details: FileDetails | None = None
+    output: OutputLocation | None = None
+    quarantine: ObjectLocation | None = None
+    error: ProcessingError | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
