@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import TypeVar
 
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -19,7 +20,10 @@ def parse_body(event: APIGatewayProxyEvent, model: type[M]) -> M:
         InvalidRequest: ``invalid_json`` when the body is not a JSON object,
             ``invalid_request`` naming the first bad field otherwise.
     """
-    raw = event.decoded_body or ""
+    # API Gateway base64-encodes bodies that are not UTF-8 text; they are bytes to pydantic.
+    raw: str | bytes = event.body or ""
+    if event.is_base64_encoded:
+        raw = base64.b64decode(raw)
     try:
         return model.model_validate_json(raw)
     except ValidationError as err:

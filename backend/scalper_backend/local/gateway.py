@@ -173,13 +173,13 @@ def _proxy_event(
 def _response_of(result: dict[str, Any], request_id: str) -> Response:
     body = result.get("body") or ""
     data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-    response = Response(data, status=int(result.get("statusCode", 200)))
-    for name, value in (result.get("headers") or {}).items():
-        response.headers[name] = str(value)
+    # API Gateway merges the two header maps, multi-value entries winning.
+    headers: dict[str, list[str]] = {name: [str(value)] for name, value in (result.get("headers") or {}).items()}
     for name, values in (result.get("multiValueHeaders") or {}).items():
-        for value in values:
-            if response.headers.get(name) != str(value):
-                response.headers.add(name, str(value))
+        headers[name] = [str(value) for value in values]
+    response = Response(data, status=int(result.get("statusCode", 200)))
+    for name, values in headers.items():
+        response.headers.setlist(name, values)
     response.headers["x-amzn-RequestId"] = request_id
     return response
 

@@ -1,0 +1,130 @@
+"""Every bad request gets a 4xx JSON error with a stable code; no input produces a 5xx."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+GOOD = {"filename": "a.csv", "size": 4, "content_type": "text/csv", "sha256": hashlib.sha256(b"a\n1\n").hexdigest()}
+
+
+def _error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"] and error["request_id"]
+    assert "Traceback" not in response.text
+    return error
+
+
+@pytest.mark.parametrize("path", ["/files", "/files/f_01jdq3w6x1f8m3zq1v6k7c2n4r"])
+def test_request_without_api_key_is_forbidden(stack, path):
+    _error(stack.api("GET", path, partner=None), 403, "forbidden")
+
+
+def test_request_with_unknown_api_key_is_forbidden(stack):
+    _error(stack.api("POST", "/uploads", partner=None, headers={"x-api-key": "not-a-key"}, json=GOOD), 403, "forbidden")
+
+
+def test_disabled_api_key_is_forbidden(stack):
+    apigateway = stack.aws("apigateway")
+    key = apigateway.create_api_key(name="to-disable", enabled=True, value="k" * 40)
+    plan = apigateway.get_usage_plans()["items"][0]["id"]
+    apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+    apigateway.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+
+    _error(stack.api("GET", "/files", partner=None, headers={"x-api-key": "k" * 40}), 403, "forbidden")
+
+
+def test_valid_key_without_a_partner_is_refused(stack):
+    apigateway = stack.aws("apigateway")
+    key = apigateway.create_api_key(name="no-partner", enabled=True, value="n" * 40)
+    plan = apigateway.get_usage_plans()["items"][0]["id"]
+    apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+
+    _error(stack.api("GET", "/files", partner=None, headers={"x-api-key": "n" * 40}), 403, "unknown_partner")
+
+
+def test_another_partners_file_is_not_found(stack, upload):
+    ticket = upload(b"a\n1\n", partner="globex")
+
+    error = _error(stack.api("GET", f"/files/{ticket['file_id']}", partner="acme"), 404, "file_not_found")
+
+    assert ticket["file_id"] in error["message"]
+    assert stack.api("GET", f"/files/{ticket['file_id']}", partner="globex").status_code == 200
+
+
+def test_unknown_file_id_is_not_found(stack):
+    _error(stack.api("GET", "/files/f_01jdq3w6x1f8m3zq1v6k7c2n4r"), 404, "file_not_found")
+    _error(stack.api("GET", "/files/not-an-id"), 404, "file_not_found")
+    traversal = stack.api("GET", "/files/..%2F..%2Fetc")
+    assert traversal.status_code == 404 and traversal.json()["error"]["code"] in {"file_not_found", "route_not_found"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/nope"), ("DELETE", "/files"), ("GET", "/uploads"), ("PUT", "/files/x")]
+)
+def test_unknown_route_is_a_json_404(stack, method, path):
+    _error(stack.api(method, path), 404, "route_not_found")
+
+
+def test_body_that_is_not_json_is_invalid_json(stack):
+    _error(stack.api("POST", "/uploads", data=b"{not json"), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"[1, 2]"), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads"), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary"), 400, "invalid_json")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"filename": ""}, "filename"),
+        ({"filename": "a\x00b.csv"}, "filename"),
+        ({"filename": "x" * 256}, "filename"),
+        ({"size": -1}, "size"),
+        ({"size": "12"}, "size"),
+        ({"size": 1.5}, "size"),
+        ({"sha256": "abc"}, "sha256"),
+        ({"sha256": "g" * 64}, "sha256"),
+        ({"metadata": {"bad key!": "v"}}, "metadata"),
+        ({"metadata": {f"k{i}": "v" for i in range(11)}}, "metadata"),
+        ({"unexpected": 1}, "unexpected"),
+    ],
+)
+def test_invalid_upload_field_is_named_in_the_error(stack, change, field):
+    error = _error(stack.api("POST", "/uploads", json={**GOOD, **change}), 400, "invalid_request")
+    assert error["message"].startswith(field)
+
+
+def test_missing_field_is_named_in_the_error(stack):
+    body = dict(GOOD)
+    del body["sha256"]
+    assert _error(stack.api("POST", "/uploads", json=body), 400, "invalid_request")["message"].startswith("sha256")
+
+
+def test_unsupported_content_type_is_415(stack):
+    _error(stack.api("POST", "/uploads", json={**GOOD, "content_type": "application/pdf"}), 415, "unsupported_content_type")
+
+
+def test_content_type_parameters_are_ignored(stack):
+    answer = stack.api("POST", "/uploads", json={**GOOD, "content_type": "Text/CSV; charset=utf-8"})
+    assert answer.status_code == 201
+    assert answer.json()["upload"]["headers"]["Content-Type"] == "text/csv"
+
+
+def test_file_over_the_limit_is_413(stack):
+    _error(stack.api("POST", "/uploads", json={**GOOD, "size": 6 * 1024**3}), 413, "file_too_large")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"state": "done"}, {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"cursor": "!!!"}, {"cursor": "e30"}],
+)
+def test_invalid_list_query_is_400(stack, query):
+    response = stack.api("GET", "/files", params=query)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] in {"invalid_request", "invalid_cursor"}
