@@ -10,8 +10,9 @@
     │   ├── FileNotFound              404 file_not_found
     │   ├── FileTooLarge              413 file_too_large
     │   └── UnsupportedContentType    415 unsupported_content_type
-    └── StoreError                    an AWS call failed (ClientError translated in adapters/)
-        └── StateConflict             a conditional write lost a race
+    ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
+    │   └── StateConflict             a conditional write lost a race
+    └── FileBusy                      another live attempt is processing the file
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
 """
@@ -78,3 +79,7 @@ class StateConflict(StoreError):
     def __init__(self, message: str, *, current: object | None = None) -> None:
         super().__init__(message)
         self.current = current
+
+
+class FileBusy(ScalperError):
+    """Another live attempt holds the file; the event should be delivered again later."""

@@ -34,7 +34,7 @@ class _Record(BaseModel):
 
 
 class _Notification(BaseModel):
-    Records: list[_Record]  # noqa: N815
+    Records: list[_Record]
 
 
 def created_objects(body: str) -> list[S3ObjectRef]:

@@ -26,7 +26,7 @@ from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .config import Settings
-from .errors import StateConflict
+from .errors import FileBusy, StateConflict
 from .inspection import Declared, Inspection, inspect_stream
 from .models import FileState
 from .notifications import S3ObjectRef
@@ -45,10 +45,6 @@ logger = Logger(service="scalper")
 OUTPUT_CONTENT_TYPE = "application/x-ndjson"
 # Inspection output is kept in memory up to this size, then spills to /tmp.
 SPOOL_BYTES = 8 * 1024 * 1024
-
-
-class FileBusy(Exception):
-    """Another live attempt holds the file; the message should come back later."""
 
 
 @dataclass(frozen=True)
@@ -92,9 +88,7 @@ class Processor:
             self._fail(claimed, err)
             raise
 
-    def _not_claimed(
-        self, ref: S3ObjectRef, partner_id: str, file_id: str, current: object | None
-    ) -> FileState | None:
+    def _not_claimed(self, ref: S3ObjectRef, partner_id: str, file_id: str, current: object | None) -> FileState | None:
         if not isinstance(current, FileRecord):
             # An object under our prefix with no record: never delete data silently.
             self._quarantine_orphan(ref, partner_id, file_id)

@@ -1,6 +1,6 @@
 """The embedded local stack, started once for the end-to-end tests, in its own process.
 
-It runs exactly as a user runs it (``python -m scalper_backend.local``), and in a separate
+It runs exactly as a user runs it (``scalper local``), and in a separate
 process so that unit tests' ``mock_aws`` (which resets moto's in-process state) cannot
 touch it. Tests talk to it only over HTTP on loopback: the API through the gateway, and
 moto's endpoint to look inside buckets, queues and the table.
@@ -75,7 +75,7 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log = tmp_path_factory.mktemp("stack") / "stack.log"
-    args = [sys.executable, "-m", "scalper_backend.local", "--port", "0", "--log-level", "WARNING"]
+    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", "WARNING"]
     for partner in PARTNERS:
         args += ["--partner", partner]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -86,7 +86,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield Stack(
                 endpoint=values["SCALPER_ENDPOINT"],
                 aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
-                keys={"demo": values["SCALPER_API_KEY"], **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in PARTNERS}},
+                keys={
+                    "demo": values["SCALPER_API_KEY"],
+                    **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in PARTNERS},
+                },
                 template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
             )
         finally:

@@ -35,7 +35,9 @@ def test_disabled_api_key_is_forbidden(stack):
     key = apigateway.create_api_key(name="to-disable", enabled=True, value="k" * 40)
     plan = apigateway.get_usage_plans()["items"][0]["id"]
     apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
-    apigateway.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+    apigateway.update_api_key(
+        apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}]
+    )
 
     _error(stack.api("GET", "/files", partner=None, headers={"x-api-key": "k" * 40}), 403, "forbidden")
 
@@ -107,7 +109,9 @@ def test_missing_field_is_named_in_the_error(stack):
 
 
 def test_unsupported_content_type_is_415(stack):
-    _error(stack.api("POST", "/uploads", json={**GOOD, "content_type": "application/pdf"}), 415, "unsupported_content_type")
+    _error(
+        stack.api("POST", "/uploads", json={**GOOD, "content_type": "application/pdf"}), 415, "unsupported_content_type"
+    )
 
 
 def test_content_type_parameters_are_ignored(stack):

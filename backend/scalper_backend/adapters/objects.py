@@ -46,7 +46,7 @@ class Objects:
     def open(self, bucket: str, key: str) -> IO[bytes]:
         """A stream of the object's bytes; read it in chunks, it is not buffered whole."""
         try:
-            return self._client.get_object(Bucket=bucket, Key=key)["Body"]  # type: ignore[no-any-return]
+            return self._client.get_object(Bucket=bucket, Key=key)["Body"]
         except AWS_ERRORS as err:
             raise store_error("GetObject", err) from err
 

@@ -41,10 +41,13 @@ def _responses(ok: str, ok_model: type[BaseModel], description: str, **extra: st
 def openapi_document() -> dict[str, Any]:
     """The whole OpenAPI document as a JSON-ready dict."""
     _, schemas = models_json_schema(
-        [(m, "validation" if m is UploadRequest else "serialization") for m in (UploadRequest, UploadTicket, FileView, FilePage, ErrorBody)],
+        [
+            (m, "validation" if m is UploadRequest else "serialization")
+            for m in (UploadRequest, UploadTicket, FileView, FilePage, ErrorBody)
+        ],
         ref_template=_REF,
     )
-    security = [{"ApiKey": []}]
+    security: list[dict[str, list[str]]] = [{"ApiKey": []}]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -52,8 +55,12 @@ def openapi_document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Declare files, upload their bytes to presigned S3 URLs, and follow their processing.",
         },
-        "servers": [{"url": "https://{api}.execute-api.{region}.amazonaws.com/v1", "variables": {
-            "api": {"default": "example"}, "region": {"default": "us-east-1"}}}],
+        "servers": [
+            {
+                "url": "https://{api}.execute-api.{region}.amazonaws.com/v1",
+                "variables": {"api": {"default": "example"}, "region": {"default": "us-east-1"}},
+            }
+        ],
         "security": security,
         "paths": {
             "/uploads": {
@@ -74,10 +81,18 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listFiles",
                     "summary": "List your files, newest first",
                     "parameters": [
-                        {"name": "state", "in": "query", "required": False,
-                         "schema": {"type": "string", "enum": [s.value for s in FileState]}},
-                        {"name": "limit", "in": "query", "required": False,
-                         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+                        {
+                            "name": "state",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": [s.value for s in FileState]},
+                        },
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+                        },
                         {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                     ],
                     "responses": _responses("200", FilePage, "One page of file records."),

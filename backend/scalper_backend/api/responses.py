@@ -31,7 +31,7 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
 
     def request_id() -> str | None:
         context: Any = app.current_event.request_context
-        return context.request_id  # type: ignore[no-any-return]
+        return context.request_id
 
     @app.exception_handler(ApiError)
     def _api_error(err: ApiError) -> Response[str]:

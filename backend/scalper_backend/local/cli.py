@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scalper local",
         description="Run the Silent Scalper pipeline on this machine (moto on 127.0.0.1), until Ctrl-C.",
     )
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"gateway port (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"gateway port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
     parser.add_argument(
         "--partner",
         action="append",

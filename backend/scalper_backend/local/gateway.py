@@ -60,7 +60,7 @@ class Gateway:
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
-        return self.handle(request)(environ, start_response)  # type: ignore[no-any-return]
+        return self.handle(request)(environ, start_response)
 
     # -- one request
     def handle(self, request: Request) -> Response:
@@ -97,7 +97,9 @@ class Gateway:
             return _json(default_status, {"message": "Forbidden"}, request_id)
         body = spec.body.replace("$context.requestId", request_id).replace("$context.error.messageString", kind)
         return Response(
-            body, status=spec.status or default_status, headers={"x-amzn-RequestId": request_id},
+            body,
+            status=spec.status or default_status,
+            headers={"x-amzn-RequestId": request_id},
             content_type="application/json",
         )
 

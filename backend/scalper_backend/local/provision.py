@@ -52,9 +52,7 @@ def _queues(template: Template, sqs: Any, out: Provisioned) -> None:
     # Every queue exists before any redrive policy names its dead-letter queue.
     for logical_id in queues:
         props = template.properties(logical_id)
-        attributes = {
-            key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props
-        }
+        attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
         name = template.physical_name(logical_id)
         out.queue_urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         out.names[logical_id] = name

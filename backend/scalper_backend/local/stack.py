@@ -72,7 +72,9 @@ class LocalStack:
         self.resources = provision(self.template, clients)
         partners = PartnersTable(clients["dynamodb"], self.resources.names["PartnersTable"])
         self.api_keys = ApiKeys(clients["apigateway"], partners, f"{self.template.stack_name}-partners")
-        functions = {name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")}
+        functions = {
+            name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")
+        }
         self._gateway = Gateway(self.template, functions, self.api_keys)
         port = self._gateway.start(LOOPBACK, self._port)
         self.endpoint = f"http://{LOOPBACK}:{port}/{self.template.stage}"
@@ -120,7 +122,7 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         """A boto3 client for the local AWS (moto)."""
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.template.region)
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name=self.template.region)  # type: ignore[call-overload]
 
     def name_of(self, logical_id: str) -> str:
         """The physical name (or ARN, for a topic) of a template resource."""

@@ -1,0 +1,298 @@
+"""Every error the SDK raises, in one tree.
+
+``except ScalperError`` catches all of them; every error has a stable ``code`` and a
+``message``::
+
+    ScalperError
+    ├── ConfigurationError             no endpoint or credentials
+    ├── APIConnectionError             the API could not be reached
+    │   └── APITimeoutError            ... or did not answer in time
+    ├── APIStatusError                 the API answered with an error status
+    │   ├── BadRequestError            400
+    │   ├── AuthenticationError        401
+    │   ├── PermissionDeniedError      403
+    │   ├── NotFoundError              404
+    │   ├── ConflictError              409
+    │   ├── PayloadTooLargeError       413
+    │   ├── UnsupportedMediaTypeError  415
+    │   ├── RateLimitError             429
+    │   └── InternalServerError        >= 500
+    ├── APIResponseValidationError     a 2xx body that is not the documented payload
+    ├── UploadError                    storage refused the PUT to the presigned URL
+    └── WaitTimeoutError               wait() gave up before the file was final
+
+``APIStatusError`` subclasses are chosen from the status code by
+:func:`make_status_error`, the only place that mapping lives.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from xml.etree import ElementTree
+
+if TYPE_CHECKING:
+    from .models import FileRecord
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "InternalServerError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ScalperError",
+    "UnsupportedMediaTypeError",
+    "UploadError",
+    "WaitTimeoutError",
+    "make_status_error",
+]
+
+UNKNOWN_ERROR_CODE = "unknown_error"
+
+
+class ScalperError(Exception):
+    """Base class of every error raised by the SDK.
+
+    Attributes:
+        code: A stable, machine-readable code (the server's ``error.code`` for API
+            errors).
+        message: A sentence for people.
+    """
+
+    code: str = "scalper_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class ConfigurationError(ScalperError):
+    """The client cannot be built: the endpoint or credentials are missing or invalid."""
+
+    code = "configuration_error"
+
+
+class APIConnectionError(ScalperError):
+    """The request got no HTTP response (DNS, refused connection, TLS, reset...)."""
+
+    code = "connection_error"
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not accept the connection or answer within the timeout."""
+
+    code = "timeout"
+
+
+class APIStatusError(ScalperError):
+    """The API answered with a 4xx or 5xx status.
+
+    Attributes:
+        status_code: The HTTP status.
+        code: The server's ``error.code``, or ``unknown_error`` when the body was not
+            the API's error shape (for example a proxy's HTML page).
+        message: The server's ``error.message``.
+        request_id: The id to quote to support, from the body or the API Gateway
+            headers.
+        body: The decoded JSON body, or the raw text when it was not JSON.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str = UNKNOWN_ERROR_CODE,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.body = body
+
+    def __str__(self) -> str:
+        suffix = f" (request_id={self.request_id})" if self.request_id else ""
+        return f"{self.status_code} {self.code}: {self.message}{suffix}"
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed, out of range, or carried a bad cursor."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the request was not authenticated."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the API key is missing, unknown, disabled or not mapped to a partner."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such file for this partner, or no such route."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the current state of the resource."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the declared size is over the limit."""
+
+
+class UnsupportedMediaTypeError(APIStatusError):
+    """415: the content type is not one the pipeline can validate."""
+
+
+class RateLimitError(APIStatusError):
+    """429: over the usage plan's rate."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: a fault on the server side; quote the ``request_id``."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    415: UnsupportedMediaTypeError,
+    429: RateLimitError,
+}
+
+
+def make_status_error(
+    status_code: int,
+    *,
+    code: str,
+    message: str,
+    request_id: str | None = None,
+    body: Any = None,
+) -> APIStatusError:
+    """Build the ``APIStatusError`` subclass that matches an HTTP status.
+
+    Args:
+        status_code: The HTTP status of the response.
+        code: The server's ``error.code`` (or ``unknown_error``).
+        message: The server's ``error.message``.
+        request_id: The request id, if known.
+        body: The decoded body (or raw text).
+
+    Returns:
+        The error to raise; a plain ``APIStatusError`` for statuses without a subclass.
+    """
+    if status_code >= 500:
+        error_class: type[APIStatusError] = InternalServerError
+    else:
+        error_class = _STATUS_ERRORS.get(status_code, APIStatusError)
+    return error_class(message, status_code=status_code, code=code, request_id=request_id, body=body)
+
+
+class APIResponseValidationError(ScalperError):
+    """A 2xx response whose body is not the payload ``docs/api.md`` documents.
+
+    Attributes:
+        status_code: The HTTP status.
+        request_id: The request id from the API Gateway headers, if any.
+        body: The decoded JSON body, or the raw text when it was not JSON.
+    """
+
+    code = "invalid_response"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        request_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.body = body
+
+
+class UploadError(ScalperError):
+    """Storage refused the bytes PUT to the presigned URL.
+
+    Attributes:
+        status_code: The HTTP status storage answered with.
+        code: S3's ``<Code>``, for example ``SignatureDoesNotMatch`` or ``BadDigest``.
+        message: S3's ``<Message>``.
+        request_id: S3's ``<RequestId>``, if any.
+        body: The raw response text.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str = UNKNOWN_ERROR_CODE,
+        request_id: str | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.request_id = request_id
+        self.body = body
+
+    @classmethod
+    def from_s3_response(cls, status_code: int, body: str) -> UploadError:
+        """Parse S3's XML error document (``<Error><Code/><Message/></Error>``).
+
+        Args:
+            status_code: The HTTP status of the PUT.
+            body: The response text.
+
+        Returns:
+            The error, with ``code`` ``unknown_error`` when the body is not S3's XML.
+        """
+        fallback = f"upload refused with HTTP {status_code}"
+        try:
+            # S3 (or the local stack) wrote this; ElementTree never fetches external
+            # entities and CPython's expat refuses entity-expansion bombs.
+            root = ElementTree.fromstring(body)  # noqa: S314
+        except ElementTree.ParseError:
+            return cls(fallback, status_code=status_code, body=body)
+        return cls(
+            root.findtext("Message") or fallback,
+            status_code=status_code,
+            code=root.findtext("Code") or UNKNOWN_ERROR_CODE,
+            request_id=root.findtext("RequestId"),
+            body=body,
+        )
+
+    def __str__(self) -> str:
+        return f"{self.status_code} {self.code}: {self.message}"
+
+
+class WaitTimeoutError(ScalperError):
+    """``wait()`` ran out of time before the file reached a final state.
+
+    Attributes:
+        file_id: The file being waited for.
+        timeout: The timeout, in seconds.
+        record: The last record seen; its ``state`` says where the file was stuck.
+    """
+
+    code = "wait_timeout"
+
+    def __init__(self, record: FileRecord, *, timeout: float) -> None:
+        super().__init__(f"file {record.file_id} still {record.state.value} after {timeout:g}s")
+        self.file_id = record.file_id
+        self.timeout = timeout
+        self.record = record

@@ -1,0 +1,77 @@
+"""What the commands share: the client, error lines, tables and JSON lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .._client import Client
+from .._exceptions import APIStatusError, ScalperError, UploadError
+from ..models import FileRecord
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def open_client(args: argparse.Namespace) -> Client:
+    """Build the client from ``--endpoint``/``--api-key``, else the environment."""
+    return Client(endpoint=args.endpoint, api_key=args.api_key)
+
+
+def error_code_and_message(err: Exception) -> tuple[str, str]:
+    """Describe an error as a stable code and a sentence, without a traceback."""
+    if isinstance(err, ScalperError):
+        request_id = getattr(err, "request_id", None)
+        suffix = f" (request_id {request_id})" if request_id else ""
+        return err.code, f"{err.message}{suffix}"
+    if isinstance(err, OSError):
+        return "io_error", err.strerror or str(err)
+    return "invalid_argument", str(err)
+
+
+def print_error(err: Exception, *, subject: str | None = None) -> None:
+    """Print ``error: <code>: [<subject>: ]<message>`` to stderr."""
+    code, message = error_code_and_message(err)
+    prefix = f"{subject}: " if subject else ""
+    print(f"error: {code}: {prefix}{message}", file=sys.stderr)
+
+
+def error_json(err: Exception) -> dict[str, Any]:
+    """The JSON form of an error, for ``--json`` output."""
+    code, message = error_code_and_message(err)
+    payload: dict[str, Any] = {"code": code, "message": message}
+    if isinstance(err, APIStatusError | UploadError):
+        payload["status_code"] = err.status_code
+        payload["request_id"] = err.request_id
+    return payload
+
+
+def print_json_line(payload: dict[str, Any]) -> None:
+    """Print one JSON object on one line and flush, so a pipe sees it at once."""
+    print(json.dumps(payload, sort_keys=False), flush=True)
+
+
+def record_json(record: FileRecord) -> dict[str, Any]:
+    """The record as JSON-ready values (datetimes as ISO 8601 strings)."""
+    return record.model_dump(mode="json")
+
+
+def reason_codes(record: FileRecord) -> str:
+    """The quarantine reason codes (or the processing error code), comma separated."""
+    codes = [reason.code for reason in record.reasons]
+    if record.error is not None:
+        codes.append(record.error.code)
+    return ",".join(codes) or "-"
+
+
+def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
+    """Print rows under headers in left-aligned columns."""
+    table = [list(headers), *(list(row) for row in rows)]
+    widths = [max(len(row[column]) for row in table) for column in range(len(headers))]
+    for row in table:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())

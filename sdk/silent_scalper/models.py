@@ -1,0 +1,165 @@
+"""Pydantic models of every payload in the HTTP API (``docs/api.md``).
+
+Response models ignore fields they do not know, so a newer server can add fields without
+breaking older clients.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "ErrorDetail",
+    "ErrorResponse",
+    "FileDetails",
+    "FilePage",
+    "FileRecord",
+    "FileState",
+    "OutputLocation",
+    "ProcessingError",
+    "QuarantineLocation",
+    "Reason",
+    "UploadRequest",
+    "UploadTarget",
+    "UploadTicket",
+]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class FileState(StrEnum):
+    """Where a file is in its life; ``FileRecord.is_final`` says which are final."""
+
+    PENDING_UPLOAD = "pending_upload"
+    PROCESSING = "processing"
+    PROCESSED = "processed"
+    QUARANTINED = "quarantined"
+    FAILED = "failed"
+
+
+class Reason(_Payload):
+    """Why a file was quarantined: a stable code and a sentence for people."""
+
+    code: str
+    message: str
+
+
+class UploadRequest(_Payload):
+    """The body of ``POST /uploads``: the file being declared."""
+
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    metadata: dict[str, str] | None = None
+
+
+class UploadTarget(_Payload):
+    """Where and how to send the bytes: exactly this method, URL and headers."""
+
+    method: str = "PUT"
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class UploadTicket(_Payload):
+    """The answer to ``POST /uploads``: the file's id and its presigned target."""
+
+    file_id: str
+    upload: UploadTarget
+    expires_at: datetime
+
+
+class OutputLocation(_Payload):
+    """Where the normalised output of a processed file was written."""
+
+    bucket: str
+    key: str
+    format: str
+    size: int | None = None
+
+
+class QuarantineLocation(_Payload):
+    """Where a quarantined file was moved."""
+
+    bucket: str
+    key: str
+
+
+class ProcessingError(_Payload):
+    """A fault on the server side; ``retryable`` says it will be retried."""
+
+    code: str
+    message: str
+    retryable: bool = False
+
+
+class FileDetails(_Payload):
+    """What the processor learnt about the content."""
+
+    detected_type: str | None = None
+    rows: int | None = None
+    columns: int | None = None
+    duration_ms: float | None = None
+
+
+class FileRecord(_Payload):
+    """One file, as returned by ``GET /files/{file_id}``."""
+
+    file_id: str
+    state: FileState
+    filename: str
+    size: int
+    content_type: str
+    sha256: str
+    metadata: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    reasons: list[Reason] = Field(default_factory=list)
+    details: FileDetails | None = None
+    output: OutputLocation | None = None
+    quarantine: QuarantineLocation | None = None
+    error: ProcessingError | None = None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the file will not change state any more.
+
+        ``processed`` and ``quarantined`` are final; ``failed`` is final unless the
+        error says it will be retried (a ``failed`` record without an error is final,
+        since nothing promises a retry).
+        """
+        if self.state in (FileState.PROCESSED, FileState.QUARANTINED):
+            return True
+        if self.state is FileState.FAILED:
+            return self.error is None or not self.error.retryable
+        return False
+
+
+class FilePage(_Payload):
+    """One page of ``GET /files``; ``next_cursor`` is ``None`` on the last page."""
+
+    files: list[FileRecord]
+    next_cursor: str | None = None
+
+
+class ErrorDetail(_Payload):
+    """The ``error`` object of every error response."""
+
+    code: str
+    message: str
+    request_id: str | None = None
+
+
+class ErrorResponse(_Payload):
+    """Every error response: ``{"error": {"code", "message", "request_id"}}``."""
+
+    error: ErrorDetail

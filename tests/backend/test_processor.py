@@ -1,0 +1,131 @@
+"""The processor's state machine against moto: one final state per file, whatever happens."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+import pytest
+
+from scalper_backend.api.schemas import UploadRequest
+from scalper_backend.errors import FileBusy, StoreError
+from scalper_backend.models import FileState
+from scalper_backend.notifications import S3ObjectRef
+from scalper_backend.records import object_key, utcnow
+from scalper_backend.uploads import create_upload
+
+GOOD_CSV = b"a,b\n1,2\n"
+
+
+def _declare_and_put(backend, body: bytes, partner: str = "acme", content_type: str = "text/csv") -> S3ObjectRef:
+    request = UploadRequest(
+        filename="f.csv", size=len(body), content_type=content_type, sha256=hashlib.sha256(body).hexdigest()
+    )
+    ticket = create_upload(
+        request, partner, settings=backend.settings, files=backend.deps.files, objects=backend.deps.objects
+    )
+    key = object_key(partner, ticket.file_id)
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=body)
+    return S3ObjectRef(bucket=backend.settings.input_bucket, key=key)
+
+
+def _record(backend, ref: S3ObjectRef):
+    partner, file_id = ref.key.split("/")[1:]
+    return backend.deps.files.get(partner, file_id)
+
+
+def _alerts(backend) -> list[dict]:
+    sqs = backend.clients["sqs"]
+    messages = sqs.receive_message(QueueUrl=backend.resources.alerts_inbox_url, MaxNumberOfMessages=10)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_valid_file_ends_processed_with_output(backend):
+    ref = _declare_and_put(backend, GOOD_CSV)
+
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+
+    record = _record(backend, ref)
+    assert record.state == FileState.PROCESSED and record.attempts == 1 and record.lease_expires_at is None
+    body = backend.clients["s3"].get_object(Bucket=record.output.bucket, Key=record.output.key)["Body"].read()
+    assert body == b'{"a":"1","b":"2"}\n'
+
+
+def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(backend, monkeypatch):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    objects = backend.deps.objects
+
+    def broken_upload(*args, **kwargs):
+        raise StoreError("UploadObject failed: SlowDown")
+
+    monkeypatch.setattr(objects, "upload", broken_upload)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref)
+    failed = _record(backend, ref)
+    assert failed.state == FileState.FAILED
+    assert failed.error is not None and failed.error.retryable and failed.error.code == "processing_error"
+    assert failed.error.message == "Processing failed (StoreError); it will be retried."
+    assert [a["event"] for a in _alerts(backend)] == ["file.failed"]
+
+    monkeypatch.undo()
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+    recovered = _record(backend, ref)
+    assert recovered.attempts == 2 and recovered.error is None
+
+
+def test_file_held_by_a_live_attempt_is_busy(backend):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    partner, file_id = ref.key.split("/")[1:]
+    backend.deps.files.claim(partner, file_id, now=utcnow(), lease=timedelta(minutes=15))
+
+    with pytest.raises(FileBusy):
+        backend.deps.processor.process(ref)
+
+
+def test_file_whose_attempt_died_is_taken_over_after_the_lease(backend):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    partner, file_id = ref.key.split("/")[1:]
+    backend.deps.files.claim(partner, file_id, now=utcnow() - timedelta(hours=1), lease=timedelta(minutes=15))
+
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+    assert _record(backend, ref).attempts == 2
+
+
+def test_duplicate_delivery_of_a_final_file_does_nothing(backend):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    backend.deps.processor.process(ref)
+    before = _record(backend, ref)
+
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+    assert _record(backend, ref) == before
+
+
+def test_redelivery_finishes_an_interrupted_quarantine_move(backend):
+    ref = _declare_and_put(backend, b"")
+    backend.deps.processor.process(ref)
+    # As if the first attempt died between recording the quarantine and deleting the input.
+    backend.clients["s3"].put_object(Bucket=ref.bucket, Key=ref.key, Body=b"")
+
+    assert backend.deps.processor.process(ref) == FileState.QUARANTINED
+    assert backend.clients["s3"].list_objects_v2(Bucket=ref.bucket, Prefix=ref.key).get("KeyCount", 0) == 0
+
+
+def test_object_without_a_record_is_quarantined_as_an_orphan(backend):
+    key = object_key("acme", "f_01jdq3w6x1f8m3zq1v6k7c2n4r")
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+
+    assert backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=key)) is None
+
+    s3 = backend.clients["s3"]
+    s3.head_object(Bucket=backend.settings.quarantine_bucket, Key="orphans/acme/f_01jdq3w6x1f8m3zq1v6k7c2n4r")
+    assert s3.list_objects_v2(Bucket=backend.settings.input_bucket).get("KeyCount", 0) == 0
+    assert [a["event"] for a in _alerts(backend)] == ["file.orphaned"]
+
+
+@pytest.mark.parametrize("key", ["other/acme/f_01jdq3w6x1f8m3zq1v6k7c2n4r", "uploads/../acme/x", "uploads/ACME/f_1"])
+def test_object_outside_our_keys_is_ignored(backend, key):
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+
+    assert backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=key)) is None
+    backend.clients["s3"].head_object(Bucket=backend.settings.input_bucket, Key=key)  # untouched

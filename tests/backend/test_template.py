@@ -1,0 +1,90 @@
+"""template.yaml and the code agree: handlers, variables, indexes, security defaults."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
+from scalper_backend.api.openapi import openapi_document
+from scalper_backend.config import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_function_handler_exists(template):
+    for function in template.of_type("AWS::Serverless::Function"):
+        module, _, name = template.function_handler(function).rpartition(".")
+        assert callable(getattr(importlib.import_module(module), name))
+
+
+def test_template_sets_exactly_the_variables_settings_read(template):
+    settings_fields = set(Settings.model_fields)
+    for function in template.of_type("AWS::Serverless::Function"):
+        env = template.function_environment(function)
+        assert Settings.from_env(env)  # complete and valid
+        ours = {name.lower() for name in env if not name.startswith("POWERTOOLS_")}
+        assert ours == settings_fields
+
+
+def test_files_table_has_the_indexes_the_code_queries(template):
+    indexes = {i["IndexName"] for i in template.properties("FilesTable")["GlobalSecondaryIndexes"]}
+    assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX}
+
+
+@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+def test_buckets_are_encrypted_private_and_refuse_plain_http(template, bucket):
+    props = template.properties(bucket)
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    policy = template.properties(f"{bucket}Policy")["PolicyDocument"]["Statement"]
+    assert any(s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy)
+
+
+def test_tables_and_queues_are_encrypted(template):
+    for table in template.of_type("AWS::DynamoDB::Table"):
+        assert template.properties(table)["SSESpecification"]["SSEEnabled"] is True
+    for queue in template.of_type("AWS::SQS::Queue"):
+        assert template.properties(queue)["SqsManagedSseEnabled"] is True
+
+
+def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
+    redrive = template.properties("UploadEventsQueue")["RedrivePolicy"]
+    assert template.resolve(redrive["deadLetterTargetArn"]) == template.arn("UploadEventsDeadLetterQueue")
+    alarm = template.properties("DeadLetterQueueAlarm")
+    assert template.resolve(alarm["Dimensions"][0]["Value"]) == template.physical_name("UploadEventsDeadLetterQueue")
+    assert template.properties("ProcessorErrorsAlarm")["MetricName"] == "Errors"
+
+
+def test_every_api_route_requires_an_api_key(template):
+    assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
+    routes = {(r.method, r.path) for r in template.api_routes()}
+    assert routes == {("POST", "/uploads"), ("GET", "/files/{file_id}"), ("GET", "/files")}
+
+
+def test_presign_role_can_only_put_under_the_uploads_prefix(template):
+    statements = template.properties("PresignFunction")["Policies"][0]["Statement"]
+    s3 = [s for s in statements if any(a.startswith("s3:") for a in [s["Action"]] if isinstance(a, str))]
+    assert [(s["Action"], template.resolve(s["Resource"])) for s in s3] == [
+        ("s3:PutObject", f"arn:aws:s3:::{template.physical_name('InputBucket')}/uploads/*")
+    ]
+
+
+def test_status_role_cannot_write(template):
+    statements = template.properties("StatusFunction")["Policies"][0]["Statement"]
+    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    assert actions == {"dynamodb:GetItem", "dynamodb:Query"}
+
+
+def test_published_openapi_document_matches_the_code():
+    published = json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert published == openapi_document(), "run `make openapi` and commit docs/openapi.json"
+
+
+def test_openapi_document_is_valid_openapi():
+    from openapi_spec_validator import validate
+
+    validate(openapi_document())

@@ -1,0 +1,92 @@
+"""Plain functions: ids and keys, cursors, configuration, S3 notifications."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scalper_backend.config import Settings
+from scalper_backend.errors import ConfigurationError, InvalidRequest
+from scalper_backend.listing import decode_cursor, encode_cursor
+from scalper_backend.models import FileState
+from scalper_backend.notifications import created_objects
+from scalper_backend.records import new_file_id, object_key, parse_object_key, timestamp, utcnow
+
+
+def test_file_ids_are_unique_and_sort_by_creation_time():
+    import time
+
+    first = new_file_id()
+    time.sleep(0.002)
+    ids = [new_file_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(first < i for i in ids)
+    assert parse_object_key(object_key("acme", first)) == ("acme", first)
+
+
+@pytest.mark.parametrize(
+    "key", ["uploads/acme/../globex/f_x", "uploads/acme/f_01jdq3w6x1f8m3zq1v6k7c2n4r/x", "uploads//f_x", "x"]
+)
+def test_keys_we_did_not_make_do_not_parse(key):
+    assert parse_object_key(key) is None
+
+
+def test_timestamps_are_fixed_width_even_on_a_whole_second():
+    moment = utcnow().replace(microsecond=0)
+    assert timestamp(moment).endswith(".000000Z")
+
+
+def test_cursor_round_trips_for_its_own_partner_and_query():
+    key = {"partner_id": "acme", "file_id": "f_1", "created_at": "2026", "partner_state": "acme#processed"}
+    assert decode_cursor(encode_cursor(key), "acme", FileState.PROCESSED) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "partner", "state"),
+    [
+        ({"partner_id": "globex", "file_id": "f", "created_at": "t"}, "acme", None),
+        (
+            {"partner_id": "acme", "file_id": "f", "created_at": "t", "partner_state": "acme#failed"},
+            "acme",
+            FileState.PROCESSED,
+        ),
+        ({"partner_id": "acme", "file_id": "f", "created_at": "t"}, "acme", FileState.PROCESSED),
+        ({"partner_id": "acme", "file_id": 1, "created_at": "t"}, "acme", None),
+    ],
+)
+def test_cursor_for_another_partner_or_query_is_refused(key, partner, state):
+    with pytest.raises(InvalidRequest) as err:
+        decode_cursor(encode_cursor(key), partner, state)
+    assert err.value.code == "invalid_cursor"
+
+
+def test_settings_name_the_missing_variable():
+    with pytest.raises(ConfigurationError, match="FILES_TABLE"):
+        Settings.from_env({"PARTNERS_TABLE": "p"})
+
+
+def test_upload_url_lifetime_cannot_exceed_fifteen_minutes(template):
+    env = template.function_environment("PresignFunction") | {"UPLOAD_URL_TTL_SECONDS": "901"}
+    with pytest.raises(ConfigurationError):
+        Settings.from_env(env)
+
+
+def _notification(key: str, event: str = "ObjectCreated:Put") -> str:
+    return json.dumps({"Records": [{"eventName": event, "s3": {"bucket": {"name": "b"}, "object": {"key": key}}}]})
+
+
+def test_notification_keys_are_url_decoded():
+    (ref,) = created_objects(_notification("uploads/acme/a+b%2Bc%C3%A9"))
+    assert ref.key == "uploads/acme/a b+cé"
+
+
+def test_s3_test_event_and_other_events_yield_nothing():
+    assert created_objects(json.dumps({"Event": "s3:TestEvent", "Service": "Amazon S3"})) == []
+    assert created_objects(_notification("k", event="ObjectRemoved:Delete")) == []
+
+
+@pytest.mark.parametrize("body", ["not json", "{}", '{"Records": [{"eventName": 1}]}'])
+def test_unknown_message_bodies_are_errors(body):
+    with pytest.raises(ValueError):
+        created_objects(body)

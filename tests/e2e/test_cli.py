@@ -1,0 +1,62 @@
+"""The ``scalper`` CLI against the local stack, as a partner's script would use it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def scalper(stack, *args: str, partner: str = "globex") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SCALPER_ENDPOINT": stack.endpoint, "SCALPER_API_KEY": stack.keys[partner]}
+    return subprocess.run(
+        [sys.executable, "-m", "silent_scalper", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
+    )
+
+
+def test_upload_wait_exits_zero_when_every_file_is_processed(stack):
+    done = scalper(stack, "upload", "examples/data/patients.csv", "examples/data/vitals.jsonl", "--wait")
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("processed") == 2
+
+
+def test_upload_wait_exits_one_and_names_the_reason_when_a_file_is_quarantined(stack):
+    done = scalper(stack, "upload", "examples/data/ragged-rows.csv", "--wait", "--json")
+
+    assert done.returncode == 1
+    (line,) = done.stdout.strip().splitlines()
+    record = json.loads(line)
+    assert record["state"] == "quarantined"
+    assert [r["code"] for r in record["reasons"]] == ["csv_ragged_rows"]
+
+
+def test_status_and_ls_show_the_partners_own_files(stack):
+    uploaded = json.loads(scalper(stack, "upload", "examples/data/scan-reports.json", "--wait", "--json").stdout)
+
+    status = scalper(stack, "status", uploaded["file_id"], "--json")
+    listing = scalper(stack, "ls", "--state", "processed", "--json")
+    other = scalper(stack, "status", uploaded["file_id"], partner="acme")
+
+    assert json.loads(status.stdout)["state"] == "processed"
+    assert uploaded["file_id"] in listing.stdout
+    assert other.returncode != 0 and "file_not_found" in other.stderr
+    assert "Traceback" not in other.stderr
+
+
+def test_bad_api_key_is_a_clear_error(stack):
+    env = {**os.environ, "SCALPER_ENDPOINT": stack.endpoint, "SCALPER_API_KEY": "wrong"}
+    done = subprocess.run(
+        [sys.executable, "-m", "silent_scalper", "ls"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode != 0
+    assert "forbidden" in done.stderr and "Traceback" not in done.stderr
