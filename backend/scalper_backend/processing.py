@@ -118,20 +118,14 @@ class Processor:
     def _processed(self, claimed: FileRecord, result: Inspection, sink: object, duration_ms: float) -> FileState:
         key = f"processed/{claimed.partner_id}/{claimed.file_id}.jsonl"
         self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=OUTPUT_CONTENT_TYPE)  # type: ignore[arg-type]
-        now = self.now()
-        final = claimed.model_copy(
-            update={
-                "state": FileState.PROCESSED,
-                "updated_at": now,
-                "finished_at": now,
-                "lease_expires_at": None,
-                "details": _details(result, duration_ms),
-                "output": OutputLocation(
-                    bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
-                ),
-            }
+        self._record_outcome(
+            claimed,
+            FileState.PROCESSED,
+            details=_details(result, duration_ms),
+            output=OutputLocation(
+                bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
+            ),
         )
-        self.files.finish(claimed, final)
         logger.info("processed", extra={"file_id": claimed.file_id, "rows": result.rows, "duration_ms": duration_ms})
         return FileState.PROCESSED
 
@@ -149,36 +143,26 @@ class Processor:
             "Silent Scalper: file quarantined",
             {"partner_id": claimed.partner_id, "file_id": claimed.file_id, "reasons": codes},
         )
-        now = self.now()
-        final = claimed.model_copy(
-            update={
-                "state": FileState.QUARANTINED,
-                "updated_at": now,
-                "finished_at": now,
-                "lease_expires_at": None,
-                "reasons": list(result.reasons),
-                "details": _details(result, duration_ms),
-                "quarantine": ObjectLocation(bucket=self.settings.quarantine_bucket, key=key),
-            }
+        self._record_outcome(
+            claimed,
+            FileState.QUARANTINED,
+            reasons=list(result.reasons),
+            details=_details(result, duration_ms),
+            quarantine=ObjectLocation(bucket=self.settings.quarantine_bucket, key=key),
         )
-        self.files.finish(claimed, final)
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
         logger.info("quarantined", extra={"file_id": claimed.file_id, "reasons": codes})
         return FileState.QUARANTINED
 
     def _fail(self, claimed: FileRecord, err: Exception) -> None:
         logger.exception("processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts})
-        now = self.now()
         error = ProcessingError(
             code="processing_error",
             message=f"Processing failed ({type(err).__name__}); it will be retried.",
             retryable=True,
         )
-        failed = claimed.model_copy(
-            update={"state": FileState.FAILED, "updated_at": now, "lease_expires_at": None, "error": error}
-        )
         try:
-            self.files.finish(claimed, failed)
+            self._record_outcome(claimed, FileState.FAILED, error=error)
             self.alerts.publish(
                 "file.failed",
                 "Silent Scalper: file processing failed",
@@ -187,6 +171,13 @@ class Processor:
         except Exception:
             # The original error is what matters; the lease expiry lets a retry take over.
             logger.exception("could not record the failure", extra={"file_id": claimed.file_id})
+
+    def _record_outcome(self, claimed: FileRecord, state: FileState, **changes: object) -> None:
+        """Write the attempt's outcome; ``finished_at`` only for a final state."""
+        now = self.now()
+        finished = {"finished_at": now} if state in (FileState.PROCESSED, FileState.QUARANTINED) else {}
+        update = {"state": state, "updated_at": now, "lease_expires_at": None, **finished, **changes}
+        self.files.finish(claimed, claimed.model_copy(update=update))
 
     def _quarantine_orphan(self, ref: S3ObjectRef, partner_id: str, file_id: str) -> None:
         key = f"orphans/{partner_id}/{file_id}"

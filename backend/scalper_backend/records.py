@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from .models import FileState, Reason
 
-FINAL_STATES = frozenset({FileState.PROCESSED, FileState.QUARANTINED})
 UPLOAD_PREFIX = "uploads/"
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 FILE_ID_PATTERN = r"^f_[0-9a-hjkmnp-tv-z]{26}$"
@@ -79,12 +78,11 @@ class FileDetails(BaseModel):
     duration_ms: float | None = None
 
 
-class FileRecord(BaseModel):
-    """One file, as stored in the files table. ``partner_id`` + ``file_id`` is the key."""
+class FileFields(BaseModel):
+    """What partners may see of a file (the API's ``FileView`` is exactly this)."""
 
     model_config = ConfigDict(frozen=True)
 
-    partner_id: str
     file_id: str
     state: FileState
     filename: str
@@ -92,19 +90,21 @@ class FileRecord(BaseModel):
     content_type: str
     sha256: str
     metadata: dict[str, str] = Field(default_factory=dict)
-    object_key: str
     created_at: Timestamp
     updated_at: Timestamp
     uploaded_at: Timestamp | None = None
     finished_at: Timestamp | None = None
     attempts: int = 0
-    lease_expires_at: Timestamp | None = None
     reasons: list[Reason] = Field(default_factory=list)
     details: FileDetails | None = None
     output: OutputLocation | None = None
     quarantine: ObjectLocation | None = None
     error: ProcessingError | None = None
 
-    @property
-    def is_final(self) -> bool:
-        return self.state in FINAL_STATES
+
+class FileRecord(FileFields):
+    """One file, as stored in the files table. ``partner_id`` + ``file_id`` is the key."""
+
+    partner_id: str
+    object_key: str
+    lease_expires_at: Timestamp | None = None

@@ -8,8 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
-from ..models import FileState, Reason
-from ..records import FileDetails, FileRecord, ObjectLocation, OutputLocation, ProcessingError, Timestamp
+from ..records import FileFields, FileRecord
 
 MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
 MetadataValue = Annotated[str, StringConstraints(max_length=256)]
@@ -53,26 +52,8 @@ class UploadTicket(BaseModel):
     expires_at: datetime
 
 
-class FileView(BaseModel):
-    """A file record as partners see it (``GET /files/{file_id}``)."""
-
-    file_id: str
-    state: FileState
-    filename: str
-    size: int
-    content_type: str
-    sha256: str
-    metadata: dict[str, str]
-    created_at: Timestamp
-    updated_at: Timestamp
-    uploaded_at: Timestamp | None
-    finished_at: Timestamp | None
-    attempts: int
-    reasons: list[Reason]
-    details: FileDetails | None
-    output: OutputLocation | None
-    quarantine: ObjectLocation | None
-    error: ProcessingError | None
+class FileView(FileFields):
+    """A file record as partners see it (``GET /files/{file_id}``): no internal fields."""
 
     @classmethod
     def of(cls, record: FileRecord) -> FileView:

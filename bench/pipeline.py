@@ -1,0 +1,146 @@
+"""Benchmarks: how much the pipeline costs over the floor it cannot beat, in the same run.
+
+Each figure is a ratio against a baseline measured in this very run on this machine, so
+that a slow or noisy machine moves both sides together:
+
+* inspection: ``inspect_stream`` over a generated file vs. only reading and hashing the
+  same bytes in the same chunks (the I/O + SHA-256 floor every upload pays);
+* end to end: declare + PUT + processed through the embedded local stack vs. a bare
+  ``put_object`` of the same bytes to the same moto server (the storage floor).
+
+Prints a table and, with ``--json``, the figures as JSON. Usage::
+
+    python bench/pipeline.py [--repeats 5] [--mb 16] [--files 20] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from scalper_backend.inspection import Declared, inspect_stream
+
+CHUNK = 1024 * 1024
+
+
+def make_csv(megabytes: int) -> bytes:
+    row = b"10001,Ada Lovelace,1815-12-10,F,ct-chest,north,2026-11-25T09:00:00Z\n"
+    header = b"patient_id,name,birth_date,sex,scan,clinic,taken_at\n"
+    return header + row * (megabytes * 1024 * 1024 // len(row))
+
+
+def make_json_array(megabytes: int) -> bytes:
+    item = b'{"patient_id":10001,"scan":"ct-chest","slices":120,"clinic":"north"}'
+    count = megabytes * 1024 * 1024 // (len(item) + 1)
+    return b"[" + b",".join([item] * count) + b"]"
+
+
+def timed(action: Callable[[], object], repeats: int) -> list[float]:
+    action()  # warm-up: imports, caches, allocator
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def hash_only(data: bytes) -> None:
+    stream, digest = io.BytesIO(data), hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+
+
+def inspect(data: bytes, content_type: str) -> None:
+    declared = Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
+    with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as sink:
+        result = inspect_stream(io.BytesIO(data), declared, sink)
+    if not result.ok:
+        raise RuntimeError(f"benchmark input was quarantined: {result.reasons}")
+
+
+def summary(name: str, subject: list[float], baseline: list[float], unit_count: float, unit: str) -> dict[str, object]:
+    med_s, med_b = statistics.median(subject), statistics.median(baseline)
+    return {
+        "case": name,
+        "median_s": round(med_s, 4),
+        "baseline_median_s": round(med_b, 4),
+        "ratio_vs_baseline": round(med_s / med_b, 2),
+        f"{unit}_per_s": round(unit_count / med_s, 1),
+        "noise_pct": round(100 * (max(subject) - min(subject)) / med_s, 1),
+        "baseline_noise_pct": round(100 * (max(baseline) - min(baseline)) / med_b, 1),
+    }
+
+
+def bench_inspection(megabytes: int, repeats: int) -> list[dict[str, object]]:
+    results = []
+    for name, data, content_type in (
+        ("inspect csv", make_csv(megabytes), "text/csv"),
+        ("inspect json array", make_json_array(megabytes), "application/json"),
+    ):
+        baseline = timed(lambda data=data: hash_only(data), repeats)
+        subject = timed(lambda data=data, ct=content_type: inspect(data, ct), repeats)
+        results.append(summary(name, subject, baseline, len(data) / 1e6, "MB"))
+    return results
+
+
+def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
+    from scalper_backend.local.stack import LocalStack
+    from silent_scalper import Client
+
+    body = make_csv(1)[: 64 * 1024]
+    body = body[: body.rfind(b"\n") + 1]
+    root = Path(__file__).resolve().parents[1]
+    with LocalStack(root / "template.yaml", log_level="ERROR") as stack, tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.csv"
+        path.write_bytes(body)
+        s3, bucket = stack.client("s3"), stack.name_of("OutputBucket")
+        with Client(endpoint=stack.endpoint, api_key=stack.add_partner("bench")) as client:
+
+            def pipeline() -> None:
+                ids = [client.upload(path).file_id for _ in range(files)]
+                for file_id in ids:
+                    if client.wait(file_id, timeout=120, interval=0.05).state.value != "processed":
+                        raise RuntimeError("benchmark file was not processed")
+
+            def floor() -> None:
+                for i in range(files):
+                    s3.put_object(Bucket=bucket, Key=f"bench/{i}", Body=body)
+
+            baseline = timed(floor, repeats)
+            subject = timed(pipeline, repeats)
+    return [summary(f"end to end, {files} x 64 KiB csv", subject, baseline, files, "files")]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--mb", type=int, default=16, help="size of the generated inspection inputs")
+    parser.add_argument("--files", type=int, default=20, help="files per end-to-end round")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    results = bench_inspection(args.mb, args.repeats) + bench_end_to_end(args.files, args.repeats)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'case':34} {'median s':>9} {'baseline s':>10} {'ratio':>6} {'rate':>14} {'noise':>7}")
+    for r in results:
+        rate_key = next(k for k in r if k.endswith("_per_s"))
+        print(
+            f"{r['case']:34} {r['median_s']:>9} {r['baseline_median_s']:>10} {r['ratio_vs_baseline']:>6} "
+            f"{str(r[rate_key]) + ' ' + rate_key.split('_')[0] + '/s':>14} {str(r['noise_pct']) + '%':>7}"
+        )
+    print("ratio = median time / median time of the baseline in this run; noise = (max - min) / median")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
