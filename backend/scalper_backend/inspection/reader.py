@@ -1,0 +1,172 @@
+"""Byte-stream wrappers: one that hashes and counts everything, one that checks UTF-8.
+
+The hashing reader sits directly on the uploaded object's body. Bytes are hashed at the
+moment they are pulled from the source, so read-ahead buffers higher up the stack (a
+`io.BufferedReader`, ijson's buffer) can never cause a byte to be missed or counted twice,
+and `HashingReader.drain` can finish the digest after a parser gave up half way.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+from typing import Protocol
+
+from scalper_backend.inspection.stops import InvalidUtf8Error
+
+
+class BinarySource(Protocol):
+    """Anything with a binary ``read(n)``: a botocore ``StreamingBody``, a file, a BytesIO."""
+
+    def read(self, size: int = ..., /) -> bytes:
+        """Return up to `size` bytes; ``b""`` at the end."""
+        ...
+
+
+class HashingReader(io.RawIOBase):
+    """Reads a source once, hashing and counting every byte that passes.
+
+    Closing this reader never closes the source: the caller owns the body stream.
+
+    Args:
+        source: the uploaded object's body.
+        chunk_size: bytes requested from the source per read.
+    """
+
+    def __init__(self, source: BinarySource, chunk_size: int) -> None:
+        super().__init__()
+        self._source = source
+        self._chunk_size = chunk_size
+        self._digest = hashlib.sha256()
+        self._size = 0
+        self._eof = False
+        # Bytes already pulled (and hashed) but not yet handed out: what `peek` looked at.
+        self._pending = b""
+
+    @property
+    def size(self) -> int:
+        """Bytes pulled from the source so far."""
+        return self._size
+
+    @property
+    def consumed(self) -> int:
+        """Bytes handed out to readers so far (the file offset of the next byte)."""
+        return self._size - len(self._pending)
+
+    def hexdigest(self) -> str:
+        """Lower-case hex SHA-256 of the bytes pulled so far (all of them after `drain`)."""
+        return self._digest.hexdigest()
+
+    def readable(self) -> bool:
+        """Report that this stream can be read (io protocol)."""
+        return True
+
+    def _pull(self, size: int) -> bytes:
+        """Read up to `size` bytes from the source and account for them."""
+        if self._eof:
+            return b""
+        data = self._source.read(size)
+        if not data:
+            self._eof = True
+            return b""
+        self._digest.update(data)
+        self._size += len(data)
+        return data
+
+    def peek(self, size: int) -> bytes:
+        """Return the first `size` bytes still to be read, without consuming them.
+
+        Args:
+            size: how many bytes to look at; fewer are returned only at the end of the source.
+
+        Returns:
+            The upcoming bytes; shorter than `size` exactly when the source is exhausted.
+        """
+        # Sources may return short reads (network bodies do), so loop until full or EOF.
+        parts = [self._pending]
+        have = len(self._pending)
+        while have < size:
+            data = self._pull(max(size - have, self._chunk_size))
+            if not data:
+                break
+            parts.append(data)
+            have += len(data)
+        self._pending = b"".join(parts)
+        return self._pending[:size]
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Fill `buffer` with the next bytes, pending ones first.
+
+        Args:
+            buffer: a writable buffer.
+
+        Returns:
+            The number of bytes written; 0 at the end of the source.
+        """
+        view = memoryview(buffer).cast("B")
+        wanted = len(view)
+        if not self._pending:
+            self._pending = self._pull(max(wanted, 1))
+        data, self._pending = self._pending[:wanted], self._pending[wanted:]
+        view[: len(data)] = data
+        return len(data)
+
+    def drain(self) -> None:
+        """Read and hash whatever is left, so size and checksum cover the whole object."""
+        self._pending = b""
+        while self._pull(self._chunk_size):
+            pass
+
+
+class Utf8CheckingReader(io.RawIOBase):
+    """Passes bytes through while checking they are UTF-8, raising `InvalidUtf8Error` if not.
+
+    Checking here rather than in each parser gives every format the same answer with an
+    exact offset and line, instead of a parser-specific error that might quote the bytes.
+
+    Args:
+        source: the reader to pull from (normally a `HashingReader`).
+        start_offset: file offset of the first byte this reader will see (after a BOM).
+    """
+
+    def __init__(self, source: HashingReader, start_offset: int) -> None:
+        super().__init__()
+        self._source = source
+        self._offset = start_offset
+        self._newlines = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
+
+    def readable(self) -> bool:
+        """Report that this stream can be read (io protocol)."""
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        """Fill `buffer` with checked bytes.
+
+        Args:
+            buffer: a writable buffer.
+
+        Returns:
+            The number of bytes written; 0 at the end.
+
+        Raises:
+            InvalidUtf8Error: the bytes are not UTF-8 (including a sequence cut off at the end).
+        """
+        view = memoryview(buffer).cast("B")
+        data = self._source.read(len(view))
+        if data is None:  # pragma: no cover - only non-blocking sources return None
+            return 0
+        carried = len(self._decoder.getstate()[0])
+        try:
+            self._decoder.decode(data, final=not data)
+        except UnicodeDecodeError as err:
+            # err.start counts from the bytes carried over from the previous read.
+            index = max(err.start - carried, 0)
+            offset = self._offset + err.start - carried
+            line = self._newlines + data[:index].count(b"\n") + 1
+            raise InvalidUtf8Error(offset=offset, line=line) from None
+        self._offset += len(data)
+        self._newlines += data.count(b"\n")
+        view[: len(data)] = data
+        return len(data)
