@@ -11,7 +11,8 @@
     │   ├── FileTooLarge              413 file_too_large
     │   └── UnsupportedContentType    415 unsupported_content_type
     ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
-    │   └── StateConflict             a conditional write lost a race
+    │   ├── StateConflict             a conditional write lost a race
+    │   └── ObjectMissing             the S3 object is not there (any more)
     └── FileBusy                      another live attempt is processing the file
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
@@ -79,6 +80,10 @@ class StateConflict(StoreError):
     def __init__(self, message: str, *, current: object | None = None) -> None:
         super().__init__(message)
         self.current = current
+
+
+class ObjectMissing(StoreError):
+    """The object to read or copy does not exist (for example, it was already moved)."""
 
 
 class FileBusy(ScalperError):

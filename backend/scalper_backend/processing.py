@@ -26,7 +26,7 @@ from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .config import Settings
-from .errors import FileBusy, StateConflict
+from .errors import FileBusy, ObjectMissing, StateConflict
 from .inspection import Declared, Inspection, inspect_stream
 from .models import FileState
 from .notifications import S3ObjectRef
@@ -95,8 +95,10 @@ class Processor:
             return None
         if current.state == FileState.PROCESSING:
             raise FileBusy(file_id)
-        if current.state == FileState.QUARANTINED and self.objects.exists(ref.bucket, ref.key):
-            self.objects.delete(ref.bucket, ref.key)  # finish an interrupted move
+        if current.state == FileState.QUARANTINED:
+            # Finish a move that an earlier attempt may have left half done. A delete of an
+            # object that is gone succeeds, and needs no s3:ListBucket to tell 404 from 403.
+            self.objects.delete(ref.bucket, ref.key)
         logger.info("duplicate delivery ignored", extra={"file_id": file_id, "state": current.state.value})
         return current.state
 
@@ -181,7 +183,13 @@ class Processor:
 
     def _quarantine_orphan(self, ref: S3ObjectRef, partner_id: str, file_id: str) -> None:
         key = f"orphans/{partner_id}/{file_id}"
-        self.objects.copy(source_bucket=ref.bucket, source_key=ref.key, bucket=self.settings.quarantine_bucket, key=key)
+        try:
+            self.objects.copy(
+                source_bucket=ref.bucket, source_key=ref.key, bucket=self.settings.quarantine_bucket, key=key
+            )
+        except ObjectMissing:
+            logger.info("orphan already moved", extra={"file_id": file_id})  # a redelivery
+            return
         self.alerts.publish(
             "file.orphaned",
             "Silent Scalper: upload without a record",

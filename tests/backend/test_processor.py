@@ -129,3 +129,13 @@ def test_object_outside_our_keys_is_ignored(backend, key):
 
     assert backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=key)) is None
     backend.clients["s3"].head_object(Bucket=backend.settings.input_bucket, Key=key)  # untouched
+
+
+def test_redelivered_orphan_event_is_acknowledged_once_moved(backend):
+    key = object_key("acme", "f_01jdq3w6x1f8m3zq1v6k7c2n4r")
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+    ref = S3ObjectRef(bucket=backend.settings.input_bucket, key=key)
+    backend.deps.processor.process(ref)
+
+    assert backend.deps.processor.process(ref) is None  # no error: nothing left to move
+    assert [a["event"] for a in _alerts(backend)] == ["file.orphaned"]

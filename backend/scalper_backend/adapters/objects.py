@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import IO, Any
 
-from .errors import AWS_ERRORS, store_error
+from ..errors import ObjectMissing
+from .errors import AWS_ERRORS, error_code, store_error
+
+# HEAD answers 404/NotFound, GET and COPY answer NoSuchKey.
+_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
 class Objects:
@@ -50,15 +54,6 @@ class Objects:
         except AWS_ERRORS as err:
             raise store_error("GetObject", err) from err
 
-    def exists(self, bucket: str, key: str) -> bool:
-        try:
-            self._client.head_object(Bucket=bucket, Key=key)
-        except AWS_ERRORS as err:
-            if getattr(err, "response", {}).get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return False
-            raise store_error("HeadObject", err) from err
-        return True
-
     def upload(self, fileobj: IO[bytes], *, bucket: str, key: str, content_type: str) -> None:
         """Upload a local file object (multipart when large)."""
         try:
@@ -71,9 +66,12 @@ class Objects:
         try:
             self._client.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key)
         except AWS_ERRORS as err:
+            if error_code(err) in _MISSING:
+                raise ObjectMissing(f"CopyObject: no object {source_key}") from err
             raise store_error("CopyObject", err) from err
 
     def delete(self, bucket: str, key: str) -> None:
+        """Delete an object; deleting one that is already gone succeeds (S3 semantics)."""
         try:
             self._client.delete_object(Bucket=bucket, Key=key)
         except AWS_ERRORS as err:
