@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ValidationError
@@ -12,6 +13,8 @@ class S3ObjectRef(BaseModel):
     bucket: str
     key: str
     size: int | None = None
+    # When S3 stored the object: the upload time, as opposed to when we got to it.
+    event_time: datetime | None = None
 
 
 class _Object(BaseModel):
@@ -30,6 +33,7 @@ class _S3(BaseModel):
 
 class _Record(BaseModel):
     eventName: str  # noqa: N815 - the AWS field name
+    eventTime: datetime | None = None  # noqa: N815
     s3: _S3
 
 
@@ -55,7 +59,9 @@ def created_objects(body: str) -> list[S3ObjectRef]:
     except ValidationError as err:
         raise ValueError("not an S3 event notification") from err
     return [
-        S3ObjectRef(bucket=r.s3.bucket.name, key=unquote_plus(r.s3.object.key), size=r.s3.object.size)
+        S3ObjectRef(
+            bucket=r.s3.bucket.name, key=unquote_plus(r.s3.object.key), size=r.s3.object.size, event_time=r.eventTime
+        )
         for r in notification.Records
         if r.eventName.startswith("ObjectCreated:")
     ]

@@ -74,7 +74,11 @@ class Processor:
         partner_id, file_id = ids
         try:
             claimed = self.files.claim(
-                partner_id, file_id, now=self.now(), lease=timedelta(seconds=self.settings.processing_lease_seconds)
+                partner_id,
+                file_id,
+                now=self.now(),
+                lease=timedelta(seconds=self.settings.processing_lease_seconds),
+                uploaded_at=ref.event_time,
             )
         except StateConflict as conflict:
             return self._not_claimed(ref, partner_id, file_id, conflict.current)
@@ -104,6 +108,7 @@ class Processor:
 
     def _run(self, claimed: FileRecord) -> FileState:
         started = time.perf_counter()
+        queued_ms = _milliseconds(claimed.updated_at - claimed.uploaded_at) if claimed.uploaded_at else None
         declared = Declared(size=claimed.size, sha256=claimed.sha256, content_type=claimed.content_type)
         body = self.objects.open(self.settings.input_bucket, claimed.object_key)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sink:
@@ -114,16 +119,18 @@ class Processor:
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
             if result.ok:
                 sink.seek(0)
-                return self._processed(claimed, result, sink, duration_ms)
-        return self._quarantined(claimed, result, duration_ms)
+                return self._processed(claimed, result, sink, duration_ms, queued_ms)
+        return self._quarantined(claimed, result, duration_ms, queued_ms)
 
-    def _processed(self, claimed: FileRecord, result: Inspection, sink: object, duration_ms: float) -> FileState:
+    def _processed(
+        self, claimed: FileRecord, result: Inspection, sink: object, duration_ms: float, queued_ms: float | None
+    ) -> FileState:
         key = f"processed/{claimed.partner_id}/{claimed.file_id}.jsonl"
         self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=OUTPUT_CONTENT_TYPE)  # type: ignore[arg-type]
         self._record_outcome(
             claimed,
             FileState.PROCESSED,
-            details=_details(result, duration_ms),
+            details=_details(result, duration_ms, queued_ms),
             output=OutputLocation(
                 bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
             ),
@@ -131,7 +138,9 @@ class Processor:
         logger.info("processed", extra={"file_id": claimed.file_id, "rows": result.rows, "duration_ms": duration_ms})
         return FileState.PROCESSED
 
-    def _quarantined(self, claimed: FileRecord, result: Inspection, duration_ms: float) -> FileState:
+    def _quarantined(
+        self, claimed: FileRecord, result: Inspection, duration_ms: float, queued_ms: float | None
+    ) -> FileState:
         key = f"quarantine/{claimed.partner_id}/{claimed.file_id}"
         self.objects.copy(
             source_bucket=self.settings.input_bucket,
@@ -149,7 +158,7 @@ class Processor:
             claimed,
             FileState.QUARANTINED,
             reasons=list(result.reasons),
-            details=_details(result, duration_ms),
+            details=_details(result, duration_ms, queued_ms),
             quarantine=ObjectLocation(bucket=self.settings.quarantine_bucket, key=key),
         )
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
@@ -199,7 +208,15 @@ class Processor:
         logger.warning("orphan object quarantined", extra={"file_id": file_id})
 
 
-def _details(result: Inspection, duration_ms: float) -> FileDetails:
+def _details(result: Inspection, duration_ms: float, queued_ms: float | None) -> FileDetails:
     return FileDetails(
-        detected_type=result.detected_type, rows=result.rows, columns=result.columns, duration_ms=duration_ms
+        detected_type=result.detected_type,
+        rows=result.rows,
+        columns=result.columns,
+        duration_ms=duration_ms,
+        queued_ms=queued_ms,
     )
+
+
+def _milliseconds(delta: timedelta) -> float:
+    return round(max(delta.total_seconds(), 0.0) * 1000, 3)

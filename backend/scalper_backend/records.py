@@ -72,10 +72,13 @@ class ProcessingError(BaseModel):
 
 
 class FileDetails(BaseModel):
+    """What processing found: the type from the bytes, the shape, and how long it took."""
+
     detected_type: str | None = None
     rows: int | None = None
     columns: int | None = None
-    duration_ms: float | None = None
+    duration_ms: float | None = Field(default=None, description="Validating and writing the output.")
+    queued_ms: float | None = Field(default=None, description="From the upload to the start of processing.")
 
 
 class FileFields(BaseModel):

@@ -106,6 +106,7 @@ class FileDetails(_Payload):
     rows: int | None = None
     columns: int | None = None
     duration_ms: float | None = None
+    queued_ms: float | None = None
 
 
 class FileRecord(_Payload):

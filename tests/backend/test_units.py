@@ -81,6 +81,13 @@ def test_notification_keys_are_url_decoded():
     assert ref.key == "uploads/acme/a b+cé"
 
 
+def test_notification_carries_the_upload_time():
+    body = json.loads(_notification("k"))
+    body["Records"][0]["eventTime"] = "2026-11-25T21:37:21.000Z"
+    (ref,) = created_objects(json.dumps(body))
+    assert ref.event_time is not None and ref.event_time.isoformat() == "2026-11-25T21:37:21+00:00"
+
+
 def test_s3_test_event_and_other_events_yield_nothing():
     assert created_objects(json.dumps({"Event": "s3:TestEvent", "Service": "Amazon S3"})) == []
     assert created_objects(_notification("k", event="ObjectRemoved:Delete")) == []

@@ -33,6 +33,7 @@ def test_valid_csv_is_processed_into_json_lines(stack, upload):
     assert record["output"]["key"] == f"processed/acme/{ticket['file_id']}.jsonl"
     assert _output_lines(stack, record) == [{"patient_id": "1", "name": "Ada"}, {"patient_id": "2", "name": "Grace"}]
     assert record["attempts"] == 1 and record["uploaded_at"] and record["finished_at"]
+    assert record["details"]["duration_ms"] > 0 and record["details"]["queued_ms"] >= 0
 
 
 def test_valid_json_array_is_processed_into_json_lines(stack, upload):

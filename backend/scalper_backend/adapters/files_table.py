@@ -125,8 +125,19 @@ class FilesTable:
             last_key={k: v["S"] for k, v in last.items()} if last else None,
         )
 
-    def claim(self, partner_id: str, file_id: str, *, now: datetime, lease: timedelta) -> FileRecord:
+    def claim(
+        self,
+        partner_id: str,
+        file_id: str,
+        *,
+        now: datetime,
+        lease: timedelta,
+        uploaded_at: datetime | None = None,
+    ) -> FileRecord:
         """Move a file into ``processing`` for one attempt.
+
+        ``uploaded_at`` (when S3 stored the bytes; ``now`` if unknown) is kept from the
+        first attempt.
 
         Succeeds from ``pending_upload``, from a retryable ``failed``, or from a
         ``processing`` whose lease ran out (that attempt died). The returned record's
@@ -143,7 +154,7 @@ class FilesTable:
                 UpdateExpression=(
                     "SET #state = :processing, partner_state = :ps, attempts = attempts + :one, "
                     "lease_expires_at = :lease, updated_at = :now, "
-                    "uploaded_at = if_not_exists(uploaded_at, :now) REMOVE #error"
+                    "uploaded_at = if_not_exists(uploaded_at, :uploaded) REMOVE #error"
                 ),
                 ConditionExpression=(
                     "attribute_exists(file_id) AND (#state IN (:pending, :failed) "
@@ -158,6 +169,7 @@ class FilesTable:
                     ":one": {"N": "1"},
                     ":lease": {"S": timestamp(now + lease)},
                     ":now": {"S": timestamp(now)},
+                    ":uploaded": {"S": timestamp(uploaded_at or now)},
                 },
                 ReturnValues="ALL_NEW",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
