@@ -35,7 +35,7 @@ class Settings(BaseModel):
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
     # How long a processor may hold a file in `processing` before another delivery of
     # the same event may take it over (the previous attempt is presumed dead).
-    processing_lease_seconds: int = Field(default=900, ge=1)
+    processing_lease_seconds: int = Field(default=960, ge=1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

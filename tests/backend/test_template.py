@@ -88,3 +88,11 @@ def test_openapi_document_is_valid_openapi():
     from openapi_spec_validator import validate
 
     validate(openapi_document())
+
+
+def test_a_live_attempt_is_never_taken_over_or_redelivered(template):
+    timeout = template.function_timeout("ProcessorFunction")
+    lease = int(template.function_environment("ProcessorFunction")["PROCESSING_LEASE_SECONDS"])
+    visibility = int(template.properties("UploadEventsQueue")["VisibilityTimeout"])
+    assert lease > timeout
+    assert visibility >= 6 * timeout  # AWS's advice for Lambda event sources

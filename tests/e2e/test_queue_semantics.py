@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def fast_retries(stack):
-    """The template's 30-minute visibility timeout, cut to 1 s for this test."""
+    """The template's visibility timeout (90 minutes), cut to 1 s for this test."""
     sqs, url = stack.aws("sqs"), stack.queue_url("UploadEventsQueue")
     original = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
     sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
