@@ -36,6 +36,8 @@ class Settings(BaseModel):
     # How long a processor may hold a file in `processing` before another delivery of
     # the same event may take it over (the previous attempt is presumed dead).
     processing_lease_seconds: int = Field(default=960, ge=1)
+    # The queue's maxReceiveCount: the attempt that fails with this number is the last one.
+    max_attempts: int = Field(default=5, ge=1)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +60,7 @@ class Settings(BaseModel):
             "upload_url_ttl_seconds": "UPLOAD_URL_TTL_SECONDS",
             "max_upload_bytes": "MAX_UPLOAD_BYTES",
             "processing_lease_seconds": "PROCESSING_LEASE_SECONDS",
+            "max_attempts": "MAX_ATTEMPTS",
         }
         values = {field: env[var] for field, var in names.items() if var in env}
         try:

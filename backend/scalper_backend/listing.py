@@ -13,6 +13,7 @@ from .errors import FileNotFound, InvalidRequest
 from .models import FileState
 from .records import FILE_ID_PATTERN
 
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
@@ -25,7 +26,8 @@ def get_file(files: FilesTable, partner_id: str, file_id: str) -> FileView:
     """
     record = files.get(partner_id, file_id) if re.match(FILE_ID_PATTERN, file_id) else None
     if record is None:
-        raise FileNotFound(f"No file {file_id!r}.")
+        shown = file_id if len(file_id) <= 64 else file_id[:64] + "..."
+        raise FileNotFound(f"No file {shown!r}.")
     return FileView.of(record)
 
 
@@ -42,7 +44,7 @@ def parse_list_query(state: str | None, limit: str | None) -> tuple[FileState | 
         raise InvalidRequest(f"state: must be one of {states}.") from None
     if limit is None or limit == "":
         return parsed_state, DEFAULT_LIMIT
-    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+    if not re.fullmatch(r"[0-9]{1,3}", limit) or not 1 <= int(limit) <= MAX_LIMIT:
         raise InvalidRequest(f"limit: must be a whole number from 1 to {MAX_LIMIT}.")
     return parsed_state, int(limit)
 
@@ -86,5 +88,8 @@ def decode_cursor(cursor: str, partner_id: str, state: FileState | None) -> dict
     if not isinstance(key, dict) or set(key) != expected or not all(isinstance(v, str) for v in key.values()):
         raise invalid
     if key["partner_id"] != partner_id or (state and key["partner_state"] != f"{partner_id}#{state.value}"):
+        raise invalid
+    # Well-formed values only: DynamoDB refuses some malformed start keys with an error.
+    if not re.fullmatch(FILE_ID_PATTERN, key["file_id"]) or not _TIMESTAMP.fullmatch(key["created_at"]):
         raise invalid
     return key

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import tempfile
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .config import Settings
-from .errors import FileBusy, ObjectMissing, StateConflict
+from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
 from .inspection import Declared, Inspection, inspect_stream
 from .models import FileState
 from .notifications import S3ObjectRef
@@ -166,18 +167,31 @@ class Processor:
         return FileState.QUARANTINED
 
     def _fail(self, claimed: FileRecord, err: Exception) -> None:
-        logger.exception("processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts})
+        logger.error(
+            "processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts, **_describe(err)}
+        )
+        retryable = claimed.attempts < self.settings.max_attempts
+        then = (
+            "it will be retried."
+            if retryable
+            else f"gave up after {claimed.attempts} attempts; operators have been alerted."
+        )
         error = ProcessingError(
             code="processing_error",
-            message=f"Processing failed ({type(err).__name__}); it will be retried.",
-            retryable=True,
+            message=f"Processing failed ({type(err).__name__}); {then}",
+            retryable=retryable,
         )
         try:
             self._record_outcome(claimed, FileState.FAILED, error=error)
             self.alerts.publish(
                 "file.failed",
                 "Silent Scalper: file processing failed",
-                {"partner_id": claimed.partner_id, "file_id": claimed.file_id, "attempt": claimed.attempts},
+                {
+                    "partner_id": claimed.partner_id,
+                    "file_id": claimed.file_id,
+                    "attempt": claimed.attempts,
+                    "final": not retryable,
+                },
             )
         except Exception:
             # The original error is what matters; the lease expiry lets a retry take over.
@@ -216,6 +230,16 @@ def _details(result: Inspection, duration_ms: float, queued_ms: float | None) ->
         duration_ms=duration_ms,
         queued_ms=queued_ms,
     )
+
+
+def _describe(err: Exception) -> dict[str, str | None]:
+    """An exception for the log without its text, unless the text is ours: a library's
+    message can quote the file's contents (a decode error quotes the bad characters)."""
+    return {
+        "error_type": type(err).__name__,
+        "error": str(err) if isinstance(err, ScalperError) else None,
+        "stack": "".join(traceback.format_tb(err.__traceback__)),
+    }
 
 
 def _milliseconds(delta: timedelta) -> float:

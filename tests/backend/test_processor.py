@@ -74,6 +74,29 @@ def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(bac
     assert recovered.attempts == 2 and recovered.error is None
 
 
+def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    partner, file_id = ref.key.split("/")[1:]
+    for hours_ago in range(backend.settings.max_attempts - 1, 0, -1):  # earlier attempts that died
+        backend.deps.files.claim(
+            partner, file_id, now=utcnow() - timedelta(hours=hours_ago), lease=timedelta(minutes=15)
+        )
+
+    def broken_upload(*args, **kwargs):
+        raise StoreError("UploadObject failed: SlowDown")
+
+    monkeypatch.setattr(backend.deps.objects, "upload", broken_upload)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref)
+
+    failed = _record(backend, ref)
+    assert failed.attempts == backend.settings.max_attempts
+    assert failed.error is not None and not failed.error.retryable
+    assert "gave up after 5 attempts" in failed.error.message
+    (alert,) = _alerts(backend)
+    assert alert["event"] == "file.failed" and alert["final"] is True
+
+
 def test_file_held_by_a_live_attempt_is_busy(backend):
     ref = _declare_and_put(backend, GOOD_CSV)
     partner, file_id = ref.key.split("/")[1:]

@@ -38,7 +38,12 @@ def test_timestamps_are_fixed_width_even_on_a_whole_second():
 
 
 def test_cursor_round_trips_for_its_own_partner_and_query():
-    key = {"partner_id": "acme", "file_id": "f_1", "created_at": "2026", "partner_state": "acme#processed"}
+    key = {
+        "partner_id": "acme",
+        "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r",
+        "created_at": "2026-11-25T21:37:20.123456Z",
+        "partner_state": "acme#processed",
+    }
     assert decode_cursor(encode_cursor(key), "acme", FileState.PROCESSED) == key
 
 
@@ -53,6 +58,8 @@ def test_cursor_round_trips_for_its_own_partner_and_query():
         ),
         ({"partner_id": "acme", "file_id": "f", "created_at": "t"}, "acme", FileState.PROCESSED),
         ({"partner_id": "acme", "file_id": 1, "created_at": "t"}, "acme", None),
+        ({"partner_id": "acme", "file_id": "", "created_at": "2026-11-25T21:37:20.123456Z"}, "acme", None),
+        ({"partner_id": "acme", "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "created_at": "zzzz"}, "acme", None),
     ],
 )
 def test_cursor_for_another_partner_or_query_is_refused(key, partner, state):

@@ -60,6 +60,11 @@ def test_another_partners_file_is_not_found(stack, upload):
     assert stack.api("GET", f"/files/{ticket['file_id']}", partner="globex").status_code == 200
 
 
+def test_not_found_message_does_not_echo_a_huge_id(stack):
+    error = _error(stack.api("GET", "/files/" + "x" * 5000), 404, "file_not_found")
+    assert len(error["message"]) < 100
+
+
 def test_unknown_file_id_is_not_found(stack):
     _error(stack.api("GET", "/files/f_01jdq3w6x1f8m3zq1v6k7c2n4r"), 404, "file_not_found")
     _error(stack.api("GET", "/files/not-an-id"), 404, "file_not_found")
@@ -94,6 +99,7 @@ def test_body_that_is_not_json_is_invalid_json(stack):
         ({"sha256": "g" * 64}, "sha256"),
         ({"metadata": {"bad key!": "v"}}, "metadata"),
         ({"metadata": {f"k{i}": "v" for i in range(11)}}, "metadata"),
+        ({"metadata": {"clinic": "north\u0000\u202e"}}, "metadata"),
         ({"unexpected": 1}, "unexpected"),
     ],
 )
@@ -126,7 +132,17 @@ def test_file_over_the_limit_is_413(stack):
 
 @pytest.mark.parametrize(
     "query",
-    [{"state": "done"}, {"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"cursor": "!!!"}, {"cursor": "e30"}],
+    [
+        {"state": "done"},
+        {"limit": "0"},
+        {"limit": "101"},
+        {"limit": "ten"},
+        {"limit": "\u00b2"},
+        {"limit": "\u0663"},
+        {"limit": "1e3"},
+        {"cursor": "!!!"},
+        {"cursor": "e30"},
+    ],
 )
 def test_invalid_list_query_is_400(stack, query):
     response = stack.api("GET", "/files", params=query)

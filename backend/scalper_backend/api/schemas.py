@@ -14,6 +14,13 @@ MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$"
 MetadataValue = Annotated[str, StringConstraints(max_length=256)]
 
 
+def _no_control_characters(value: str) -> str:
+    # Control and format characters (NUL, bidi overrides) have no place in names shown to people.
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 class UploadRequest(BaseModel):
     """``POST /uploads``: a file the partner is about to upload."""
 
@@ -28,8 +35,13 @@ class UploadRequest(BaseModel):
     @field_validator("filename")
     @classmethod
     def _printable(cls, value: str) -> str:
-        if any(unicodedata.category(ch).startswith("C") for ch in value):
-            raise ValueError("must not contain control characters")
+        return _no_control_characters(value)
+
+    @field_validator("metadata")
+    @classmethod
+    def _printable_values(cls, value: dict[str, str]) -> dict[str, str]:
+        for item in value.values():
+            _no_control_characters(item)
         return value
 
     @field_validator("sha256")

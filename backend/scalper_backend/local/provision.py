@@ -61,7 +61,7 @@ def _queues(template: Template, sqs: Any, out: Provisioned) -> None:
         if redrive:
             policy = {
                 "deadLetterTargetArn": template.resolve(redrive["deadLetterTargetArn"]),
-                "maxReceiveCount": str(redrive["maxReceiveCount"]),
+                "maxReceiveCount": str(template.resolve(redrive["maxReceiveCount"])),
             }
             sqs.set_queue_attributes(
                 QueueUrl=out.queue_urls[logical_id], Attributes={"RedrivePolicy": json.dumps(policy)}
