@@ -342,10 +342,18 @@ def test_csv_with_text_after_a_closing_quote_is_malformed() -> None:
     assert codes(inspect(b'id,name\n1,"Alma"x\n')) == ["csv_malformed"]
 
 
-def test_csv_field_larger_than_the_csv_limit_is_malformed() -> None:
-    result = inspect(b"id,note\n1," + b"x" * 200_000 + b"\n")
+def test_csv_field_longer_than_the_csv_modules_default_limit_is_accepted() -> None:
+    result, lines = inspect_with_output(b'id,note\n1,"' + b"x" * 300_000 + b'"\n')
+    assert result.ok, result.reasons
+    assert json.loads(lines[0]) == {"id": "1", "note": "x" * 300_000}
+
+
+def test_csv_field_longer_than_the_record_limit_is_malformed_with_the_limit() -> None:
+    data = b"id,note\n1," + b"x" * 5000 + b"\n"
+    limits = Limits(chunk_size=512, sniff_size=256, max_record_bytes=1000)
+    result = inspect_stream(io.BytesIO(data), declared_for(data), io.BytesIO(), limits)
     assert codes(result) == ["csv_malformed"]
-    assert "field larger than field limit" in message(result, ReasonCode.CSV_MALFORMED)
+    assert "longer than the limit of 1,000 characters" in message(result, ReasonCode.CSV_MALFORMED)
 
 
 def test_csv_row_longer_than_the_record_limit_is_malformed() -> None:

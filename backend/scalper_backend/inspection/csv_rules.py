@@ -10,6 +10,9 @@ Decisions worth knowing:
   closing quote is ``csv_malformed`` rather than silently repaired.
 * After ``csv_malformed`` or ``invalid_encoding`` parsing stops, and ``csv_no_rows`` is not
   claimed, because rows may exist past the point of failure.
+* One field may be as long as the whole row: `Limits.max_record_bytes` is the only length
+  bound. The ``csv`` module's own field limit (128 Ki characters by default) is raised
+  to match, see `_allow_fields_up_to`.
 """
 
 from __future__ import annotations
@@ -84,6 +87,7 @@ def inspect_csv(source: io.RawIOBase, writer: RecordWriter, limits: Limits) -> C
     Returns:
         The content reasons found, with the row count and header width.
     """
+    _allow_fields_up_to(limits.max_record_bytes)
     text = io.TextIOWrapper(io.BufferedReader(source, buffer_size=limits.chunk_size), encoding="utf-8", newline="")
     lines = _BoundedLines(text, limits.max_record_bytes)
     reader = csv.reader(lines, strict=True)
@@ -113,6 +117,19 @@ def inspect_csv(source: io.RawIOBase, writer: RecordWriter, limits: Limits) -> C
     except InvalidUtf8Error as err:
         scan.reasons.append(invalid_utf8_reason(err))
     return _findings(scan, completed)
+
+
+def _allow_fields_up_to(limit: int) -> None:
+    """Raise the ``csv`` module's field-length limit to at least `limit` characters.
+
+    The limit is process-wide, so it is only ever raised, never lowered: lowering it for
+    one inspection could break another user of ``csv`` in the process (or an inspection
+    with larger limits). Raising it costs no safety here, because `_BoundedLines` already
+    stops any row longer than `limit` (and so any field in it) with a clear message,
+    before the ``csv`` module's terse "field larger than field limit" could appear.
+    """
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
 
 
 def _take_row(scan: _CsvScan, row: list[str], line: int, writer: RecordWriter) -> None:

@@ -18,6 +18,10 @@ _FAMILY: dict[str, Literal["csv", "json"]] = {
     "application/jsonl": "json",
 }
 
+# Declared JSON Lines: content that does not start with an object or array is judged
+# line by line rather than as one document (see `json_rules`).
+_JSON_LINES = frozenset({"application/x-ndjson", "application/jsonl"})
+
 
 class Declared(BaseModel):
     """The declared size, SHA-256 and content type the stored bytes are checked against.
@@ -39,6 +43,11 @@ class Declared(BaseModel):
     def _lower_hex(cls, value: str) -> str:
         """Normalise the digest so it compares equal to `hashlib`'s lower-case hex."""
         return value.lower()
+
+    @property
+    def declares_json_lines(self) -> bool:
+        """True for ``application/x-ndjson`` and ``application/jsonl``."""
+        return self.content_type in _JSON_LINES
 
     @property
     def family(self) -> Literal["csv", "json"]:

@@ -9,6 +9,8 @@ the piece. Only yajl's own error summary, which is static text, reaches the mess
 
 `LineFeeder` also enforces `Limits.max_record_bytes`: the read path is the only place that
 runs while ijson builds one huge item, so that is where an oversized record is stopped.
+And it checks the text for escaped lone surrogates (see `json_escapes`), which yajl
+would otherwise silently replace.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+from scalper_backend.inspection.json_escapes import SurrogateScanner
 from scalper_backend.inspection.limits import Limits
-from scalper_backend.inspection.stops import RecordTooLargeError
+from scalper_backend.inspection.stops import LoneSurrogateError, RecordTooLargeError
 
 # UTF-8 continuation bytes: deleting them leaves one byte per character.
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
@@ -70,6 +73,7 @@ class LineFeeder:
         self._line = 1
         self._column = 1
         self._since_checkpoint = 0
+        self._escapes = SurrogateScanner()
         self.piece = b""
         self.piece_line = 1
         self.piece_column = 1
@@ -85,6 +89,7 @@ class LineFeeder:
 
         Raises:
             RecordTooLargeError: the current record has used up its budget.
+            LoneSurrogateError: the text escapes half of a surrogate pair.
         """
         if size == 0:
             return b""
@@ -94,6 +99,7 @@ class LineFeeder:
             if not self._buffer:
                 self.piece = b""
                 self.piece_line, self.piece_column = self._line, self._column
+                self._check_escapes(b"", final=True)
                 return b""
         stop = len(self._buffer) if size < 0 else min(len(self._buffer), self._pos + size)
         newline = self._buffer.find(b"\n", self._pos, stop)
@@ -109,7 +115,14 @@ class LineFeeder:
         self._since_checkpoint += len(piece)
         if self._since_checkpoint > self._limit:
             raise RecordTooLargeError(self._limit)
+        self._check_escapes(piece, final=False)
         return piece
+
+    def _check_escapes(self, piece: bytes, final: bool) -> None:
+        """Stop at an escaped lone surrogate, before the parser mangles it."""
+        lone = self._escapes.feed(piece, final)
+        if lone is not None:
+            raise LoneSurrogateError(lone, self.piece_line)
 
     def checkpoint(self) -> None:
         """Start a new record's budget: the parser has just completed one."""

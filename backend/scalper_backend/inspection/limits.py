@@ -23,13 +23,20 @@ class Limits:
             item of a JSON array, a whole single-object document) may span, checked at the
             granularity of a read. Records are the unit held in memory, so this bounds memory
             for adversarial files such as one endless line.
+        max_depth: the deepest JSON nesting of arrays and objects, counting the top-level
+            array of an array file (64 by default). Nesting is the one cost that is not
+            linear in size: the parser's path bookkeeping grows with depth for every value,
+            and Python's `json` recurses per level. Real exports stay within a dozen or so
+            levels (a FHIR bundle reaches about ten), so 64 leaves ample room for honest
+            data while keeping far below the interpreter's recursion limit of 1,000.
     """
 
     chunk_size: int = MIB
     sniff_size: int = 64 * 1024
     max_record_bytes: int = 16 * MIB
+    max_depth: int = 64
 
     def __post_init__(self) -> None:
         """Reject bounds that would make the reader loop or the sniffing meaningless."""
-        if self.chunk_size < 1 or self.sniff_size < 1 or self.max_record_bytes < 1:
+        if min(self.chunk_size, self.sniff_size, self.max_record_bytes, self.max_depth) < 1:
             raise ValueError("inspection limits must be positive")

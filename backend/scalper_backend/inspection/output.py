@@ -37,6 +37,8 @@ class RecordWriter:
         self.records = 0
         self.bytes_written = 0
         self._keys: set[str] | None = set()
+        # What `sink.write` raised, if it did: an I/O fault, never a property of the file.
+        self.failure: Exception | None = None
 
     @property
     def distinct_keys(self) -> int | None:
@@ -51,13 +53,18 @@ class RecordWriter:
 
         Raises:
             NumberOutOfRangeError: the record holds an infinite or NaN float, which JSON forbids.
+            Exception: whatever ``sink.write`` raises, also kept in `failure`.
         """
         try:
             text = _ENCODER.encode(record)
         except ValueError as err:
             raise NumberOutOfRangeError(str(err)) from None
         line = (text + "\n").encode("utf-8")
-        self._sink.write(line)
+        try:
+            self._sink.write(line)
+        except Exception as err:
+            self.failure = err
+            raise
         self.records += 1
         self.bytes_written += len(line)
         if self._keys is not None:

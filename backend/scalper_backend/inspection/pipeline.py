@@ -21,9 +21,23 @@ Type decisions (``type_mismatch``):
 
 Order of reasons: ``size_mismatch`` and ``checksum_mismatch`` first, then ``empty_file``
 or the content reasons in the order found. An empty file gets no format reasons.
+
+What may raise, and what may not: a problem with the content is always a reason, never an
+exception, because a raised exception marks the file ``failed`` and has it retried, which
+no retry can fix. The rules modules turn every problem they know of into a reason; as a
+last resort, any other exception raised while the content is parsed (a bug, or a parser
+surprise such as a `RecursionError`) becomes a ``csv_malformed`` / ``json_malformed``
+reason naming only the exception's type, and is logged with its stack but not its
+message (library messages can quote the input). The exception to the exception: a fault
+of ``body.read`` or ``sink.write`` is infrastructure, not content, and is re-raised as
+it was. The reader and the writer record such a fault when it passes through them, so
+it is recognised even if a parser wrapped it on the way up.
 """
 
 from __future__ import annotations
+
+import logging
+import traceback
 
 from scalper_backend.inspection.csv_rules import inspect_csv
 from scalper_backend.inspection.declared import Declared
@@ -46,6 +60,8 @@ from scalper_backend.models import Reason
 OUTPUT_FORMAT = "jsonl"
 _DEFAULT_LIMITS = Limits()
 
+logger = logging.getLogger(__name__)
+
 
 def inspect_stream(
     body: BinarySource, declared: Declared, sink: BinarySink, limits: Limits | None = None
@@ -63,14 +79,14 @@ def inspect_stream(
 
     Raises:
         Exception: whatever `body.read` or `sink.write` raise (a network or disk fault is
-            not a property of the file, so it is not turned into a reason).
+            not a property of the file, so it is not turned into a reason). Nothing else.
     """
     limits = limits or _DEFAULT_LIMITS
     reader = HashingReader(body, limits.chunk_size)
     writer = RecordWriter(sink)
     head = reader.peek(limits.sniff_size)
     if head:
-        findings = _inspect_content(reader, head, declared, writer, limits)
+        findings = _inspect_content_safely(reader, head, declared, writer, limits)
     else:
         empty = reason(ReasonCode.EMPTY_FILE, "The file is empty: it has no bytes.")
         findings = ContentFindings((empty,), "empty", None, None)
@@ -87,6 +103,39 @@ def inspect_stream(
         output_format=OUTPUT_FORMAT,
         output_size=writer.bytes_written,
     )
+
+
+def _inspect_content_safely(
+    reader: HashingReader, head: bytes, declared: Declared, writer: RecordWriter, limits: Limits
+) -> ContentFindings:
+    """Run `_inspect_content`, turning any exception that is not an I/O fault into a reason."""
+    try:
+        return _inspect_content(reader, head, declared, writer, limits)
+    except MemoryError:
+        # The function ran short of memory, which says more about the function than about
+        # the file (the depth and record limits bound what content can ask for): retry.
+        raise
+    except Exception as err:
+        fault = reader.failure or writer.failure
+        if fault is err:
+            raise
+        if fault is not None:
+            raise fault from err
+        return _unexpected(err, declared)
+
+
+def _unexpected(err: Exception, declared: Declared) -> ContentFindings:
+    """Quarantine content a parser failed on in a way no rule anticipated."""
+    logger.error(
+        "inspection: unexpected parser failure, quarantined",
+        extra={"error_type": type(err).__name__, "stack": "".join(traceback.format_tb(err.__traceback__))},
+    )
+    code = ReasonCode.CSV_MALFORMED if declared.family == "csv" else ReasonCode.JSON_MALFORMED
+    failed = reason(
+        code,
+        f"The file could not be parsed: the parser stopped with an unexpected error ({type(err).__name__}).",
+    )
+    return ContentFindings((failed,), declared.family, None, None)
 
 
 def _inspect_content(
@@ -121,7 +170,7 @@ def _inspect_content(
     source = Utf8CheckingReader(reader, start_offset=reader.consumed)
     if declared.family == "csv":
         return inspect_csv(source, writer, limits)
-    return inspect_json(source, head, complete, writer, limits)
+    return inspect_json(source, head, complete, writer, limits, declared.declares_json_lines)
 
 
 def _text_mismatch(looks_like: str, declared: Declared, detected_type: str) -> ContentFindings:

@@ -3,7 +3,9 @@
 The hashing reader sits directly on the uploaded object's body. Bytes are hashed at the
 moment they are pulled from the source, so read-ahead buffers higher up the stack (a
 `io.BufferedReader`, ijson's buffer) can never cause a byte to be missed or counted twice,
-and `HashingReader.drain` can finish the digest after a parser gave up half way.
+and `HashingReader.drain` can finish the digest after a parser gave up half way. It also
+remembers a failure of the source, so the pipeline can tell an I/O fault (retryable) from
+a parser's exception, whatever layers the fault travelled through.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class HashingReader(io.RawIOBase):
     """Reads a source once, hashing and counting every byte that passes.
 
     Closing this reader never closes the source: the caller owns the body stream.
+    `failure` holds whatever ``source.read`` raised, if it raised (an I/O fault).
 
     Args:
         source: the uploaded object's body.
@@ -41,6 +44,7 @@ class HashingReader(io.RawIOBase):
         self._digest = hashlib.sha256()
         self._size = 0
         self._eof = False
+        self.failure: Exception | None = None
         # Bytes already pulled (and hashed) but not yet handed out: what `peek` looked at.
         self._pending = b""
 
@@ -66,7 +70,11 @@ class HashingReader(io.RawIOBase):
         """Read up to `size` bytes from the source and account for them."""
         if self._eof:
             return b""
-        data = self._source.read(size)
+        try:
+            data = self._source.read(size)
+        except Exception as err:
+            self.failure = err
+            raise
         if not data:
             self._eof = True
             return b""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from scalper_backend.inspection.stops import InvalidUtf8Error
+from scalper_backend.inspection.stops import InvalidUtf8Error, LoneSurrogateError
 from scalper_backend.models import Reason
 
 
@@ -31,6 +31,8 @@ class ReasonCode(StrEnum):
 
 # How many examples (row numbers, item numbers...) a message lists before "and N more".
 EXAMPLES_SHOWN = 5
+# Names (column names, JSON keys) are cut to this many characters in a message.
+NAME_SHOWN = 40
 
 
 def reason(code: ReasonCode, message: str) -> Reason:
@@ -90,6 +92,18 @@ def examples(items: list[str], total: int) -> str:
     return f"{joined} and {hidden:,} more" if hidden > 0 else joined
 
 
+def quote_name(name: str) -> str:
+    """Quote a column name or JSON key for a message, cut to `NAME_SHOWN` characters.
+
+    Args:
+        name: the name as parsed.
+
+    Returns:
+        ``repr`` of the (possibly shortened) name: quoted, with control characters escaped.
+    """
+    return repr(name if len(name) <= NAME_SHOWN else name[:NAME_SHOWN] + "...")
+
+
 def invalid_utf8_reason(err: InvalidUtf8Error) -> Reason:
     """Describe text that is not UTF-8.
 
@@ -103,4 +117,20 @@ def invalid_utf8_reason(err: InvalidUtf8Error) -> Reason:
         ReasonCode.INVALID_ENCODING,
         f"The file is not UTF-8 text: the first undecodable byte is on line {err.line:,} "
         f"(byte offset {err.offset:,}). Save it as UTF-8 and upload it again.",
+    )
+
+
+def lone_surrogate_reason(err: LoneSurrogateError) -> Reason:
+    """Describe a JSON escape of half a surrogate pair.
+
+    Args:
+        err: the escape (six ASCII characters, not file content) and its line.
+
+    Returns:
+        An ``invalid_encoding`` reason with the line and the escape.
+    """
+    return reason(
+        ReasonCode.INVALID_ENCODING,
+        f"On line {err.line:,}, an escaped lone surrogate ({err.escape}) is not valid Unicode: "
+        "a surrogate escape must be half of a pair, such as \\ud83d\\ude00.",
     )

@@ -136,6 +136,8 @@ def looks_like_json(line: str) -> bool:
         return True
     try:
         return isinstance(json.loads(line), dict | list)
+    except RecursionError:
+        return True  # brackets nested too deep for `json` to follow: JSON-shaped all the same
     except ValueError:
         return False
 
@@ -157,7 +159,7 @@ def looks_like_csv(line: str) -> bool:
         return False
     try:
         json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     else:
         return False  # a valid scalar such as "a,b": JSON, just the wrong shape

@@ -7,7 +7,10 @@ Exception tree::
 
     StopParsingError
     ├── InvalidUtf8Error       bytes that are not UTF-8 (-> invalid_encoding)
-    └── RecordTooLargeError    one record spans more than Limits.max_record_bytes
+    ├── LoneSurrogateError     a JSON escape such as \\ud800 that is no character (-> invalid_encoding)
+    ├── RecordTooLargeError    one record spans more than Limits.max_record_bytes
+    ├── NestingTooDeepError    JSON nested deeper than Limits.max_depth (-> json_malformed)
+    └── DuplicateKeyError      a JSON object with the same key twice (-> json_malformed)
 """
 
 from __future__ import annotations
@@ -41,3 +44,41 @@ class RecordTooLargeError(StopParsingError):
     def __init__(self, limit: int) -> None:
         super().__init__(f"record larger than {limit} bytes")
         self.limit = limit
+
+
+class LoneSurrogateError(StopParsingError):
+    """A JSON string escapes half of a surrogate pair (``\\ud800``), which is no character.
+
+    Attributes:
+        escape: the escape as written, e.g. ``"\\ud800"`` (six ASCII characters, never content).
+        line: 1-based line of the escape.
+    """
+
+    def __init__(self, escape: str, line: int) -> None:
+        super().__init__(f"lone surrogate escape on line {line}")
+        self.escape = escape
+        self.line = line
+
+
+class NestingTooDeepError(StopParsingError):
+    """JSON arrays and objects are nested deeper than the configured limit.
+
+    Attributes:
+        limit: the deepest nesting allowed.
+    """
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"nested deeper than {limit} levels")
+        self.limit = limit
+
+
+class DuplicateKeyError(StopParsingError):
+    """A JSON object holds the same key more than once, so one of its values would be lost.
+
+    Attributes:
+        key: the repeated key (a column name, not a value: it may appear in a message).
+    """
+
+    def __init__(self, key: str) -> None:
+        super().__init__("duplicate key")
+        self.key = key
