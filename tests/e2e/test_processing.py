@@ -177,3 +177,25 @@ def test_filename_is_data_never_a_path(stack, upload):
     assert record["state"] == "processed"
     assert record["output"]["key"] == f"processed/acme/{ticket['file_id']}.jsonl"
     assert ticket["upload"]["url"].split("?")[0].endswith(f"/uploads/acme/{ticket['file_id']}")
+
+
+HOSTILE_CASES = {
+    "deeply nested brackets": (b"[" * 100_000 + b"]" * 100_000, "json_malformed"),
+    "deeply nested objects": (b'{"a":' * 5000, "json_malformed"),
+    "escaped lone surrogate": (b'[{"name": "\\ud800"}]', "invalid_encoding"),
+    "duplicate keys": (b'{"id": 1, "id": 2}', "json_malformed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CASES))
+def test_hostile_json_is_quarantined_quickly_and_the_stack_stays_up(stack, upload, case):
+    body, reason = HOSTILE_CASES[case]
+    started = time.monotonic()
+    ticket = upload(body, filename="hostile.json", content_type="application/json")
+
+    record = stack.wait_final(ticket["file_id"], timeout=20)
+
+    assert record["state"] == "quarantined", record
+    assert reason in [r["code"] for r in record["reasons"]]
+    assert time.monotonic() - started < 10
+    assert stack.api("GET", "/files", params={"limit": 1}).status_code == 200
