@@ -10,7 +10,8 @@ gets back an `Inspection` listing every reason found (codes from ``docs/api.md``
 Modules: `declared` and `result` (models), `limits` (bounds), `reasons` (codes),
 `reader` (hashing and UTF-8-checking streams), `sniff` (type detection),
 `csv_rules` and `json_rules` (format rules; JSON with `json_feed` feeding ijson,
-`json_values` building bounded records, `json_escapes` catching lone surrogates),
+`json_values` building bounded records, `json_lines` for JSON Lines, `json_shapes` for
+what the JSON paths share, `json_escapes` catching lone surrogates),
 `stops` (the exceptions that stop a parser), `output` (JSON Lines writer),
 `pipeline` (`inspect_stream`, and the type-mismatch decisions in its docstring).
 """

@@ -13,8 +13,8 @@ How the shape is chosen, from the first non-blank byte (after any BOM):
   that holds no object; otherwise a single document parsed by ijson, where a scalar is
   ``json_wrong_shape``.
 
-JSON Lines are parsed line by line with `json.loads`, so every bad line is found (with
-its line and column) rather than only the first. Blank lines are skipped.
+JSON Lines are parsed line by line with `json.loads` (`json_lines`), so every bad line
+is found (with its line and column) rather than only the first. Blank lines are skipped.
 
 Floats are parsed as Python floats on both paths, so ``1.10`` is written as ``1.1``;
 numbers too large for a float are ``json_malformed``, as are ``NaN`` and ``Infinity``.
@@ -32,19 +32,16 @@ from __future__ import annotations
 
 import io
 import json
-import math
-from dataclasses import dataclass, field
-from typing import Any
 
 import ijson
 
-from scalper_backend.inspection.json_escapes import find_lone_surrogate
 from scalper_backend.inspection.json_feed import LineFeeder
-from scalper_backend.inspection.json_values import nesting_exceeds, values_at
+from scalper_backend.inspection.json_lines import inspect_lines
+from scalper_backend.inspection.json_shapes import ACCEPTED, Tally, describe, malformed, too_large
+from scalper_backend.inspection.json_values import values_at
 from scalper_backend.inspection.limits import Limits
 from scalper_backend.inspection.output import NumberOutOfRangeError, RecordWriter
 from scalper_backend.inspection.reasons import (
-    EXAMPLES_SHOWN,
     ReasonCode,
     agree,
     examples,
@@ -65,22 +62,6 @@ from scalper_backend.inspection.stops import (
     StopParsingError,
 )
 from scalper_backend.models import Reason
-
-_ACCEPTED = "an object, an array of objects, or JSON Lines of objects"
-
-
-@dataclass
-class _Tally:
-    """Problems of one kind, with the first few places they occurred."""
-
-    count: int = 0
-    places: list[str] = field(default_factory=list)
-
-    def add(self, place: str) -> None:
-        """Count one occurrence, remembering where if it is among the first few."""
-        self.count += 1
-        if len(self.places) < EXAMPLES_SHOWN:
-            self.places.append(place)
 
 
 def inspect_json(
@@ -113,9 +94,9 @@ def inspect_json(
     if start == b"{":
         line = first_line(head, complete)
         if line is None or _is_object(line):
-            return _inspect_lines(source, writer, limits)
+            return inspect_lines(source, writer, limits)
     elif lines_declared:
-        return _inspect_lines(source, writer, limits)
+        return inspect_lines(source, writer, limits)
     return _inspect_document(LineFeeder(source, limits), writer, limits.max_depth)
 
 
@@ -128,23 +109,10 @@ def _is_object(line: str) -> bool:
         return False
 
 
-def _describe(value: Any) -> str:
-    """Name a JSON value's type for a message, without quoting it."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if value is None:
-        return "null"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "a number"
-
-
 def _inspect_array(feeder: LineFeeder, writer: RecordWriter, max_depth: int) -> ContentFindings:
     """Stream a top-level array, checking every item is an object."""
     reasons: list[Reason] = []
-    not_objects = _Tally()
+    not_objects = Tally()
     items = 0
     completed = False
     try:
@@ -154,7 +122,7 @@ def _inspect_array(feeder: LineFeeder, writer: RecordWriter, max_depth: int) -> 
             if isinstance(item, dict):
                 writer.write(item)
             else:
-                not_objects.add(f"item {items:,} ({_describe(item)})")
+                not_objects.add(f"item {items:,} ({describe(item)})")
         completed = True
     except (ijson.JSONError, StopParsingError, NumberOutOfRangeError) as err:
         reasons.append(_stopped(f"Array item {items + 1:,}", err, feeder))
@@ -164,7 +132,7 @@ def _inspect_array(feeder: LineFeeder, writer: RecordWriter, max_depth: int) -> 
                 ReasonCode.JSON_WRONG_SHAPE,
                 f"{plural(not_objects.count, 'array item')} of {items:,} "
                 f"{agree(not_objects.count, 'is not an object', 'are not objects')}: "
-                f"{examples(not_objects.places, not_objects.count)}. Expected {_ACCEPTED}.",
+                f"{examples(not_objects.places, not_objects.count)}. Expected {ACCEPTED}.",
             )
         )
     if completed and items == 0:
@@ -183,154 +151,12 @@ def _inspect_document(feeder: LineFeeder, writer: RecordWriter, max_depth: int) 
                 reasons.append(
                     reason(
                         ReasonCode.JSON_WRONG_SHAPE,
-                        f"The top-level JSON value is {_describe(value)}. Expected {_ACCEPTED}.",
+                        f"The top-level JSON value is {describe(value)}. Expected {ACCEPTED}.",
                     )
                 )
     except (ijson.JSONError, StopParsingError, NumberOutOfRangeError) as err:
         reasons.append(_stopped("The JSON document", err, feeder))
     return ContentFindings(tuple(reasons), "json", writer.records, writer.distinct_keys)
-
-
-def _inspect_lines(source: io.RawIOBase, writer: RecordWriter, limits: Limits) -> ContentFindings:
-    """Parse JSON Lines, one `json.loads` per non-blank line, reporting every bad line."""
-    lines = io.BufferedReader(source, buffer_size=limits.chunk_size)
-    reasons: list[Reason] = []
-    malformed, not_objects, surrogates = _Tally(), _Tally(), _Tally()
-    line_number = records = 0
-    try:
-        while line := lines.readline(limits.max_record_bytes + 1):
-            line_number += 1
-            if len(line) > limits.max_record_bytes:
-                raise RecordTooLargeError(limits.max_record_bytes)
-            if not line.strip():
-                continue
-            records += 1
-            lone = find_lone_surrogate(line)
-            if lone is not None:
-                surrogates.add(f"line {line_number:,} ({lone})")
-                continue
-            problem = _line_problem(line, limits.max_depth)
-            if isinstance(problem, str):
-                malformed.add(f"line {line_number:,}{problem}")
-                continue
-            value = problem.value
-            if isinstance(value, dict):
-                writer.write(value)
-            else:
-                not_objects.add(f"line {line_number:,} ({_describe(value)})")
-    except RecordTooLargeError as err:
-        reasons.append(_too_large(f"Line {line_number:,}", err))
-    except InvalidUtf8Error as err:
-        reasons.append(invalid_utf8_reason(err))
-    if malformed.count:
-        reasons.insert(
-            0,
-            _malformed(
-                f"{plural(malformed.count, 'line')} of {records:,} "
-                f"{agree(malformed.count, 'is', 'are')} not well-formed JSON: "
-                f"{examples(malformed.places, malformed.count)}."
-            ),
-        )
-    if not_objects.count:
-        reasons.append(
-            reason(
-                ReasonCode.JSON_WRONG_SHAPE,
-                f"{plural(not_objects.count, 'line')} of {records:,} "
-                f"{agree(not_objects.count, 'does', 'do')} not hold an object: "
-                f"{examples(not_objects.places, not_objects.count)}. Expected {_ACCEPTED}.",
-            )
-        )
-    if surrogates.count:
-        reasons.append(
-            reason(
-                ReasonCode.INVALID_ENCODING,
-                f"{plural(surrogates.count, 'line')} of {records:,} "
-                f"{agree(surrogates.count, 'holds', 'hold')} an escaped lone surrogate, which is not valid "
-                f"Unicode: {examples(surrogates.places, surrogates.count)}. A surrogate escape must be half of "
-                "a pair, such as \\ud83d\\ude00.",
-            )
-        )
-    detected = "jsonl" if records > 1 else "json"
-    return ContentFindings(tuple(reasons), detected, writer.records, writer.distinct_keys)
-
-
-@dataclass(frozen=True, slots=True)
-class _Parsed:
-    """A line that parsed: its value."""
-
-    value: Any
-
-
-def _line_problem(line: bytes, max_depth: int) -> str | _Parsed:
-    """Parse one JSON Lines line, or say what is wrong with it.
-
-    Returns:
-        The parsed value, or a suffix for the line's place in a message, such as
-        ``", column 8 (Expecting value)"`` or ``" (nested deeper than 64 levels)"``.
-    """
-    too_deep = f" (nested deeper than {max_depth:,} levels)"
-    try:
-        # Only the line ending is cut, so the decoder's column is the column in the file.
-        value = json.loads(
-            line.rstrip(b"\r\n"),
-            parse_constant=_reject_constant,
-            parse_float=_finite_float,
-            object_pairs_hook=_unique_keys,
-        )
-    except json.JSONDecodeError as err:
-        return f", column {err.colno:,} ({err.msg})"
-    except ValueError as err:
-        return f" ({err})"
-    except DuplicateKeyError as err:
-        return f" (the key {quote_name(err.key)} appears more than once)"
-    except RecursionError:
-        # `json` recurses per level and gives up near the interpreter's limit (about
-        # 1,000), far past `max_depth`.
-        return too_deep
-    # Counting brackets is a cheap bound (brackets inside strings only add to it), so
-    # the walk over the value runs only for lines that might be too deep.
-    if line.count(b"[") + line.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
-        return too_deep
-    return _Parsed(value)
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """Build an object, refusing a key that appears twice (`dict` would keep the last)."""
-    record = dict(pairs)
-    if len(record) < len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise DuplicateKeyError(key)
-            seen.add(key)
-    return record
-
-
-def _reject_constant(name: str) -> Any:
-    """Refuse ``NaN``, ``Infinity`` and ``-Infinity``, which `json` accepts but JSON does not."""
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _finite_float(text: str) -> float:
-    """Parse a float, refusing ones that overflow to infinity (as ijson does)."""
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError("a number is too large to represent")
-    return value
-
-
-def _malformed(message: str) -> Reason:
-    """Build a ``json_malformed`` reason."""
-    return reason(ReasonCode.JSON_MALFORMED, message)
-
-
-def _too_large(what: str, err: RecordTooLargeError) -> Reason:
-    """Build the ``json_wrong_shape`` reason for a record over the size limit."""
-    return reason(
-        ReasonCode.JSON_WRONG_SHAPE,
-        f"{what} is larger than the limit of {err.limit:,} bytes for one record. "
-        "Send many small objects (an array or JSON Lines) instead.",
-    )
 
 
 def _stopped(what: str, err: Exception, feeder: LineFeeder) -> Reason:
@@ -346,13 +172,13 @@ def _stopped(what: str, err: Exception, feeder: LineFeeder) -> Reason:
     """
     line = feeder.piece_line
     if isinstance(err, ijson.JSONError):
-        return _malformed(f"The JSON is not well-formed at {feeder.locate(err).describe()}.")
+        return malformed(f"The JSON is not well-formed at {feeder.locate(err).describe()}.")
     if isinstance(err, RecordTooLargeError):
-        return _too_large(what, err)
+        return too_large(what, err)
     if isinstance(err, NestingTooDeepError):
-        return _malformed(f"{what} is nested deeper than {err.limit:,} levels at line {line:,}.")
+        return malformed(f"{what} is nested deeper than {err.limit:,} levels at line {line:,}.")
     if isinstance(err, DuplicateKeyError):
-        return _malformed(
+        return malformed(
             f"{what} has an object with the key {quote_name(err.key)} more than once, at line {line:,}: "
             "only one of the values could be kept."
         )
@@ -360,4 +186,4 @@ def _stopped(what: str, err: Exception, feeder: LineFeeder) -> Reason:
         return lone_surrogate_reason(err)
     if isinstance(err, InvalidUtf8Error):
         return invalid_utf8_reason(err)
-    return _malformed("A number in the JSON is too large to represent.")
+    return malformed("A number in the JSON is too large to represent.")
