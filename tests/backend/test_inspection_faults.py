@@ -94,6 +94,15 @@ def test_unexpected_parser_exception_becomes_a_reason(monkeypatch: pytest.Monkey
     assert "RecursionError" in result.reasons[0].message
 
 
+def test_a_bug_of_ours_propagates_instead_of_quarantining_a_valid_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def buggy_parser(*args: object) -> Any:
+        raise NameError("name 'malformed' is not defined")
+
+    monkeypatch.setattr(pipeline, "inspect_json", buggy_parser)
+    with pytest.raises(NameError):
+        inspect(b'[{"id": 1}]')
+
+
 def test_running_out_of_memory_propagates_to_be_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     def raise_memory(*args: object) -> Any:
         raise MemoryError

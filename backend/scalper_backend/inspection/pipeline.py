@@ -25,19 +25,23 @@ or the content reasons in the order found. An empty file gets no format reasons.
 What may raise, and what may not: a problem with the content is always a reason, never an
 exception, because a raised exception marks the file ``failed`` and has it retried, which
 no retry can fix. The rules modules turn every problem they know of into a reason; as a
-last resort, any other exception raised while the content is parsed (a bug, or a parser
-surprise such as a `RecursionError`) becomes a ``csv_malformed`` / ``json_malformed``
-reason naming only the exception's type, and is logged with its stack but not its
-message (library messages can quote the input). The exception to the exception: a fault
-of ``body.read`` or ``sink.write`` is infrastructure, not content, and is re-raised as
-it was. The reader and the writer record such a fault when it passes through them, so
+last resort, an error that odd content can make a parser raise (`ValueError`,
+`RecursionError`, `OverflowError`, `csv.Error`, ijson's errors) becomes a
+``csv_malformed`` / ``json_malformed`` reason naming only the exception's type, and is
+logged with its stack but not its message (library messages can quote the input).
+Anything else (a bug of ours, `MemoryError`) propagates: a valid file must not be
+quarantined for our fault. A fault of ``body.read`` or ``sink.write`` is infrastructure,
+not content, and is re-raised as it was, even when it is a `ValueError`. The reader and the writer record such a fault when it passes through them, so
 it is recognised even if a parser wrapped it on the way up.
 """
 
 from __future__ import annotations
 
+import csv
 import logging
 import traceback
+
+import ijson
 
 from scalper_backend.inspection.csv_rules import inspect_csv
 from scalper_backend.inspection.declared import Declared
@@ -105,17 +109,20 @@ def inspect_stream(
     )
 
 
+# What odd content can make a parser raise. Anything else (a NameError, a TypeError,
+# MemoryError) is a fault of ours or of the function, not of the file: it propagates, so
+# the file is failed and retried and operators are alerted, instead of a valid file being
+# quarantined for our bug.
+_CONTENT_ERRORS = (ValueError, RecursionError, OverflowError, csv.Error, ijson.JSONError)
+
+
 def _inspect_content_safely(
     reader: HashingReader, head: bytes, declared: Declared, writer: RecordWriter, limits: Limits
 ) -> ContentFindings:
-    """Run `_inspect_content`, turning any exception that is not an I/O fault into a reason."""
+    """Run `_inspect_content`, turning a content error that no rule anticipated into a reason."""
     try:
         return _inspect_content(reader, head, declared, writer, limits)
-    except MemoryError:
-        # The function ran short of memory, which says more about the function than about
-        # the file (the depth and record limits bound what content can ask for): retry.
-        raise
-    except Exception as err:
+    except _CONTENT_ERRORS as err:
         fault = reader.failure or writer.failure
         if fault is err:
             raise
