@@ -31,8 +31,9 @@ last resort, an error that odd content can make a parser raise (`ValueError`,
 logged with its stack but not its message (library messages can quote the input).
 Anything else (a bug of ours, `MemoryError`) propagates: a valid file must not be
 quarantined for our fault. A fault of ``body.read`` or ``sink.write`` is infrastructure,
-not content, and is re-raised as it was, even when it is a `ValueError`. The reader and the writer record such a fault when it passes through them, so
-it is recognised even if a parser wrapped it on the way up.
+not content, and is re-raised as it was, even when it is a `ValueError`. The reader and
+the writer record such a fault when it passes through them, so it is recognised even if
+a parser wrapped it on the way up.
 """
 
 from __future__ import annotations
