@@ -60,3 +60,18 @@ def test_bad_api_key_is_a_clear_error(stack):
 
     assert done.returncode != 0
     assert "forbidden" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_local_stack_on_a_taken_port_says_so_and_exits_2(stack):
+    taken = stack.endpoint.split(":")[2].split("/")[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "silent_scalper", "local", "--port", taken],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert done.stdout == ""  # nothing sourceable was printed
+    assert f"port {taken} on 127.0.0.1 is in use; choose another with --port" in done.stderr

@@ -48,7 +48,15 @@ class Gateway:
 
     # -- serving
     def start(self, host: str, port: int) -> int:
-        self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        """Serve in a background thread; returns the port (useful when ``port`` is 0).
+
+        Raises:
+            OSError: the port is taken.
+        """
+        try:
+            self._server = make_server(host, port, self.wsgi_app, threaded=True)
+        except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
+            raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
         self._thread = threading.Thread(target=self._server.serve_forever, name="scalper-gateway", daemon=True)
         self._thread.start()
         return int(self._server.server_port)

@@ -57,6 +57,18 @@ class LocalStack:
         self.api_keys: ApiKeys | None = None
 
     def start(self) -> LocalStack:
+        """Start moto, provision the template, then serve the gateway and the pollers.
+
+        Raises:
+            OSError: a port is taken. Whatever had started is stopped again.
+        """
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
         self._moto.start()
