@@ -7,7 +7,9 @@ import io
 import json
 
 import pytest
+import support.inspection as support
 from pydantic import ValidationError
+from support.inspection import codes, inspect_bytes, message
 
 from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream
 
@@ -18,32 +20,16 @@ PNG_1X1 = bytes.fromhex(
 
 
 def declared_for(data: bytes, content_type: ContentType = "text/csv") -> Declared:
-    """Declare `data` truthfully: its real size and SHA-256."""
-    return Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
+    return support.declared_for(data, content_type)
 
 
 def inspect(data: bytes, content_type: ContentType = "text/csv", declared: Declared | None = None) -> Inspection:
-    """Inspect in-memory bytes, declared truthfully unless told otherwise."""
-    return inspect_stream(io.BytesIO(data), declared or declared_for(data, content_type), io.BytesIO())
+    return inspect_bytes(data, content_type, declared=declared)[0]
 
 
 def inspect_with_output(data: bytes, content_type: ContentType = "text/csv") -> tuple[Inspection, list[str]]:
-    """Inspect in-memory bytes and return the output lines too."""
-    sink = io.BytesIO()
-    result = inspect_stream(io.BytesIO(data), declared_for(data, content_type), sink)
-    return result, sink.getvalue().decode("utf-8").splitlines(keepends=True)
-
-
-def codes(result: Inspection) -> list[str]:
-    """The reason codes of a result, in order."""
-    return [reason.code for reason in result.reasons]
-
-
-def message(result: Inspection, code: ReasonCode) -> str:
-    """The message of the one reason with `code`."""
-    found: list[str] = [reason.message for reason in result.reasons if reason.code == code]
-    assert len(found) == 1, codes(result)
-    return found[0]
+    result, output = inspect_bytes(data, content_type)
+    return result, output.decode("utf-8").splitlines(keepends=True)
 
 
 # --- the result ------------------------------------------------------------------------

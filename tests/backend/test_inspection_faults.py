@@ -8,6 +8,8 @@ import io
 from typing import Any
 
 import pytest
+import support.inspection as support
+from support.inspection import inspect_bytes
 
 from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream, pipeline
 
@@ -39,13 +41,11 @@ class FailingSink:
 
 
 def declared_for(data: bytes, content_type: ContentType = "application/json") -> Declared:
-    """Declare `data` truthfully."""
-    return Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
+    return support.declared_for(data, content_type)
 
 
 def inspect(data: bytes, content_type: ContentType = "application/json") -> Inspection:
-    """Inspect in-memory bytes, declared truthfully."""
-    return inspect_stream(io.BytesIO(data), declared_for(data, content_type), io.BytesIO())
+    return inspect_bytes(data, content_type)[0]
 
 
 def raise_recursion(*args: object) -> Any:

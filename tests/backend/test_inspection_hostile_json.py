@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import time
 import tracemalloc
 
 import pytest
+from support.inspection import codes, inspect_bytes, message
 
-from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream
+from scalper_backend.inspection import ContentType, Inspection, Limits, ReasonCode
 
 # 200 KB of nesting took minutes and gigabytes when ijson built a path per event.
 NESTING_BYTES = 200_000
@@ -18,28 +17,11 @@ PEAK_LIMIT = 32 * 1024 * 1024
 
 
 def inspect(data: bytes, content_type: ContentType = "application/json", limits: Limits | None = None) -> Inspection:
-    """Inspect in-memory bytes, declared truthfully."""
-    declared = Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
-    return inspect_stream(io.BytesIO(data), declared, io.BytesIO(), limits)
+    return inspect_bytes(data, content_type, limits=limits)[0]
 
 
 def inspect_with_output(data: bytes, content_type: ContentType = "application/json") -> tuple[Inspection, bytes]:
-    """Inspect in-memory bytes and return the output too."""
-    declared = Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
-    sink = io.BytesIO()
-    return inspect_stream(io.BytesIO(data), declared, sink), sink.getvalue()
-
-
-def codes(result: Inspection) -> list[str]:
-    """The reason codes of a result, in order."""
-    return [reason.code for reason in result.reasons]
-
-
-def message(result: Inspection, code: ReasonCode) -> str:
-    """The message of the one reason with `code`."""
-    found: list[str] = [reason.message for reason in result.reasons if reason.code == code]
-    assert len(found) == 1, codes(result)
-    return found[0]
+    return inspect_bytes(data, content_type)
 
 
 def inspect_traced(data: bytes) -> tuple[Inspection, float, int]:
