@@ -50,18 +50,8 @@ class Settings(BaseModel):
             ConfigurationError: a required variable is missing or a value is invalid.
         """
         env = os.environ if environ is None else environ
-        names = {
-            "files_table": "FILES_TABLE",
-            "partners_table": "PARTNERS_TABLE",
-            "input_bucket": "INPUT_BUCKET",
-            "output_bucket": "OUTPUT_BUCKET",
-            "quarantine_bucket": "QUARANTINE_BUCKET",
-            "alerts_topic_arn": "ALERTS_TOPIC_ARN",
-            "upload_url_ttl_seconds": "UPLOAD_URL_TTL_SECONDS",
-            "max_upload_bytes": "MAX_UPLOAD_BYTES",
-            "processing_lease_seconds": "PROCESSING_LEASE_SECONDS",
-            "max_attempts": "MAX_ATTEMPTS",
-        }
+        # Each variable is its field's name in capitals (FILES_TABLE -> files_table).
+        names = {field: field.upper() for field in cls.model_fields}
         values = {field: env[var] for field, var in names.items() if var in env}
         try:
             return cls.model_validate(values)

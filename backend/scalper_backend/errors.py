@@ -20,6 +20,11 @@ Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # records builds on models only, so there is no cycle at run time
+    from .records import FileRecord
+
 
 class ScalperError(Exception):
     """Root of every error the backend raises on purpose."""
@@ -77,7 +82,7 @@ class StateConflict(StoreError):
     ``current`` is the record as the update found it, when DynamoDB returned it.
     """
 
-    def __init__(self, message: str, *, current: object | None = None) -> None:
+    def __init__(self, message: str, *, current: FileRecord | None = None) -> None:
         super().__init__(message)
         self.current = current
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
+
+# What the processor can validate: the API refuses anything else up front (415).
+ContentType = Literal["text/csv", "application/json", "application/x-ndjson", "application/jsonl"]
+SUPPORTED_CONTENT_TYPES: frozenset[str] = frozenset(get_args(ContentType))
 
 
 class FileState(StrEnum):

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import tempfile
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import IO
 
 from aws_lambda_powertools import Logger
 
@@ -29,6 +29,7 @@ from .adapters.objects import Objects
 from .config import Settings
 from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
 from .inspection import Declared, Inspection, inspect_stream
+from .log_fields import exception_fields
 from .models import FileState
 from .notifications import S3ObjectRef
 from .records import (
@@ -93,8 +94,10 @@ class Processor:
             self._fail(claimed, err)
             raise
 
-    def _not_claimed(self, ref: S3ObjectRef, partner_id: str, file_id: str, current: object | None) -> FileState | None:
-        if not isinstance(current, FileRecord):
+    def _not_claimed(
+        self, ref: S3ObjectRef, partner_id: str, file_id: str, current: FileRecord | None
+    ) -> FileState | None:
+        if current is None:
             # An object under our prefix with no record: never delete data silently.
             self._quarantine_orphan(ref, partner_id, file_id)
             return None
@@ -124,10 +127,10 @@ class Processor:
         return self._quarantined(claimed, result, duration_ms, queued_ms)
 
     def _processed(
-        self, claimed: FileRecord, result: Inspection, sink: object, duration_ms: float, queued_ms: float | None
+        self, claimed: FileRecord, result: Inspection, sink: IO[bytes], duration_ms: float, queued_ms: float | None
     ) -> FileState:
         key = f"processed/{claimed.partner_id}/{claimed.file_id}.jsonl"
-        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=OUTPUT_CONTENT_TYPE)  # type: ignore[arg-type]
+        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=OUTPUT_CONTENT_TYPE)
         self._record_outcome(
             claimed,
             FileState.PROCESSED,
@@ -167,9 +170,9 @@ class Processor:
         return FileState.QUARANTINED
 
     def _fail(self, claimed: FileRecord, err: Exception) -> None:
-        logger.error(
-            "processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts, **_describe(err)}
-        )
+        # Our own errors' messages never quote data; a library's may.
+        fields = exception_fields(err, message_is_ours=isinstance(err, ScalperError))
+        logger.error("processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts, **fields})
         retryable = claimed.attempts < self.settings.max_attempts
         then = (
             "it will be retried."
@@ -230,16 +233,6 @@ def _details(result: Inspection, duration_ms: float, queued_ms: float | None) ->
         duration_ms=duration_ms,
         queued_ms=queued_ms,
     )
-
-
-def _describe(err: Exception) -> dict[str, str | None]:
-    """An exception for the log without its text, unless the text is ours: a library's
-    message can quote the file's contents (a decode error quotes the bad characters)."""
-    return {
-        "error_type": type(err).__name__,
-        "error": str(err) if isinstance(err, ScalperError) else None,
-        "stack": "".join(traceback.format_tb(err.__traceback__)),
-    }
 
 
 def _milliseconds(delta: timedelta) -> float:

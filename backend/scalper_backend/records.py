@@ -16,7 +16,7 @@ UPLOAD_PREFIX = "uploads/"
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 FILE_ID_PATTERN = r"^f_[0-9a-hjkmnp-tv-z]{26}$"
 _CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz"
-_OBJECT_KEY = re.compile(r"^uploads/(?P<partner>[a-z0-9][a-z0-9-]{0,39})/(?P<file>f_[0-9a-hjkmnp-tv-z]{26})$")
+_OBJECT_KEY = re.compile(f"^{UPLOAD_PREFIX}(?P<partner>{PARTNER_ID_PATTERN[1:-1]})/(?P<file>{FILE_ID_PATTERN[1:-1]})$")
 
 
 def new_file_id() -> str:

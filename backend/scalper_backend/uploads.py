@@ -11,12 +11,8 @@ from .adapters.objects import Objects
 from .api.schemas import UploadRequest, UploadTarget, UploadTicket
 from .config import Settings
 from .errors import FileTooLarge, UnsupportedContentType
-from .models import FileState
+from .models import SUPPORTED_CONTENT_TYPES, FileState
 from .records import FileRecord, new_file_id, object_key, utcnow
-
-# What the processor can validate today. Everything else is refused up front (415)
-# rather than accepted and quarantined.
-SUPPORTED_CONTENT_TYPES = frozenset({"text/csv", "application/json", "application/x-ndjson", "application/jsonl"})
 
 
 def normalise_content_type(value: str) -> str:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-ContentType = Literal["text/csv", "application/json", "application/x-ndjson", "application/jsonl"]
+from scalper_backend.models import ContentType
 
 # Declared content type -> the parser family that inspects it. Every JSON type accepts
 # every JSON shape (object, array of objects, JSON Lines): partners mislabel JSON Lines

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import traceback
 
 import ijson
 
@@ -60,6 +59,7 @@ from scalper_backend.inspection.sniff import (
     looks_like_json,
     sniff_binary,
 )
+from scalper_backend.log_fields import exception_fields
 from scalper_backend.models import Reason
 
 OUTPUT_FORMAT = "jsonl"
@@ -136,7 +136,7 @@ def _unexpected(err: Exception, declared: Declared) -> ContentFindings:
     """Quarantine content a parser failed on in a way no rule anticipated."""
     logger.error(
         "inspection: unexpected parser failure, quarantined",
-        extra={"error_type": type(err).__name__, "stack": "".join(traceback.format_tb(err.__traceback__))},
+        extra=exception_fields(err),
     )
     code = ReasonCode.CSV_MALFORMED if declared.family == "csv" else ReasonCode.JSON_MALFORMED
     failed = reason(
