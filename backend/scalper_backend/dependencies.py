@@ -4,44 +4,52 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .adapters.alerts import Alerts
 from .adapters.clients import AwsClients
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .adapters.partners_table import PartnersTable
 from .config import Settings
 from .partners import PartnerResolver
-from .processing import Processor
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .processing import Processor
 
 
 @dataclass(frozen=True)
 class Dependencies:
     settings: Settings
-    files: FilesTable
-    objects: Objects
-    partners: PartnerResolver
-    processor: Processor
+    clients: AwsClients
 
-    @classmethod
-    def create(cls, settings: Settings, clients: AwsClients) -> Dependencies:
-        files = FilesTable(clients.dynamodb, settings.files_table)
-        objects = Objects(clients.s3)
-        return cls(
-            settings=settings,
-            files=files,
-            objects=objects,
-            partners=PartnerResolver(PartnersTable(clients.dynamodb, settings.partners_table)),
-            processor=Processor(
-                settings=settings,
-                files=files,
-                objects=objects,
-                alerts=Alerts(clients.sns, settings.alerts_topic_arn),
-            ),
+    @functools.cached_property
+    def files(self) -> FilesTable:
+        return FilesTable(self.clients.dynamodb, self.settings.files_table)
+
+    @functools.cached_property
+    def objects(self) -> Objects:
+        return Objects(self.clients.s3)
+
+    @functools.cached_property
+    def partners(self) -> PartnerResolver:
+        return PartnerResolver(PartnersTable(self.clients.dynamodb, self.settings.partners_table))
+
+    @functools.cached_property
+    def processor(self) -> Processor:
+        # Imported here: only the processor function needs the inspection package and
+        # SNS, and the API functions should not pay for them on a cold start.
+        from .adapters.alerts import Alerts
+        from .processing import Processor
+
+        return Processor(
+            settings=self.settings,
+            files=self.files,
+            objects=self.objects,
+            alerts=Alerts(self.clients.sns, self.settings.alerts_topic_arn),
         )
 
 
 @functools.cache
 def dependencies() -> Dependencies:
     """The process-wide dependencies, from the environment. Tests call ``cache_clear``."""
-    return Dependencies.create(Settings.from_env(), AwsClients.create())
+    return Dependencies(Settings.from_env(), AwsClients.create())

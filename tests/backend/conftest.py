@@ -50,5 +50,5 @@ def backend(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bac
         resources = provision(template, clients)
         settings = Settings.from_env(environment)
         dependencies.cache_clear()
-        yield Backend(Dependencies.create(settings, AwsClients.create()), clients, resources, settings)
+        yield Backend(Dependencies(settings, AwsClients.create()), clients, resources, settings)
         dependencies.cache_clear()

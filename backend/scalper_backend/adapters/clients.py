@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -22,24 +22,32 @@ _CONFIG = Config(
 )
 
 
-@dataclass(frozen=True)
 class AwsClients:
-    """The AWS clients a function uses. boto3 clients are thread-safe; resources are not."""
+    """The AWS clients a function uses, each made on first use: creating a client loads its
+    service model, and a function should pay only for the ones it calls (the status
+    function never publishes alerts). boto3 clients are thread-safe; resources are not.
+    """
 
-    s3: Any
-    dynamodb: Any
-    sns: Any
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
     @classmethod
     def create(cls, session: Session | None = None) -> AwsClients:
-        """Build clients from a session (the default session when omitted).
+        """Clients from a session (the default session when omitted).
 
         Region, credentials and, for the local stack, ``AWS_ENDPOINT_URL`` come from the
         standard AWS environment variables, which boto3 reads itself.
         """
-        session = session or boto3.session.Session()
-        return cls(
-            s3=session.client("s3", config=_CONFIG),
-            dynamodb=session.client("dynamodb", config=_CONFIG),
-            sns=session.client("sns", config=_CONFIG),
-        )
+        return cls(session or boto3.session.Session())
+
+    @cached_property
+    def s3(self) -> Any:
+        return self._session.client("s3", config=_CONFIG)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._session.client("dynamodb", config=_CONFIG)
+
+    @cached_property
+    def sns(self) -> Any:
+        return self._session.client("sns", config=_CONFIG)
