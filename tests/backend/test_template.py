@@ -96,3 +96,31 @@ def test_a_live_attempt_is_never_taken_over_or_redelivered(template):
     visibility = int(template.properties("UploadEventsQueue")["VisibilityTimeout"])
     assert lease > timeout
     assert visibility >= 6 * timeout  # AWS's advice for Lambda event sources
+
+
+@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+def test_every_bucket_aborts_incomplete_multipart_uploads(template, bucket):
+    # Managed uploads and copies over 8 MB are multipart; a crashed one leaves billed parts.
+    rules = template.properties(bucket)["LifecycleConfiguration"]["Rules"]
+    assert any(r["Status"] == "Enabled" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] for r in rules)
+
+
+def _statements_on(template, function, resource_prefix):
+    statements = template.properties(function)["Policies"][0]["Statement"]
+    found = []
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        if any(str(template.resolve(r)).startswith(resource_prefix) for r in resources):
+            found.append(statement)
+    return found
+
+
+@pytest.mark.parametrize(("bucket", "prefix"), [("OutputBucket", "processed/"), ("QuarantineBucket", "quarantine/")])
+def test_processor_can_abort_the_multipart_writes_it_starts(template, bucket, prefix):
+    arn = f"{template.arn(bucket)}/{prefix}"
+    actions = {a for s in _statements_on(template, "ProcessorFunction", arn) for a in _actions(s)}
+    assert {"s3:PutObject", "s3:AbortMultipartUpload"} <= actions
+
+
+def _actions(statement):
+    return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
