@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
 from scalper_backend.api.openapi import openapi_document
 from scalper_backend.config import Settings
+from scalper_backend.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -124,3 +126,30 @@ def test_processor_can_abort_the_multipart_writes_it_starts(template, bucket, pr
 
 def _actions(statement):
     return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+
+
+BUCKETS = ("InputBucket", "OutputBucket", "QuarantineBucket")
+S3_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+
+
+@pytest.mark.parametrize("stack_name", ["scalper", "Scalper-Prod", "S" + "-very-long-stack-name" * 6])
+def test_bucket_names_are_valid_whatever_the_stack_is_called(stack_name):
+    # CloudFormation stack names may hold capitals and 128 characters; bucket names may not.
+    template = Template(ROOT / "template.yaml", stack_name=stack_name, region="eu-west-1")
+    for bucket in BUCKETS:
+        assert S3_BUCKET_NAME.match(template.physical_name(bucket)), template.physical_name(bucket)
+
+
+def test_bucket_names_differ_between_stacks_of_the_same_name_in_two_regions():
+    # Bucket names are global: the same stack deployed in two regions must not collide.
+    names = {
+        region: {template.physical_name(b) for b in BUCKETS}
+        for region in ("us-east-1", "eu-west-1")
+        for template in [Template(ROOT / "template.yaml", stack_name="scalper", region=region)]
+    }
+    assert not names["us-east-1"] & names["eu-west-1"]
+
+
+def test_the_queue_policy_admits_exactly_the_input_bucket(template):
+    statement = template.properties("UploadEventsQueuePolicy")["PolicyDocument"]["Statement"][0]
+    assert template.resolve(statement["Condition"]["ArnLike"]["aws:SourceArn"]) == template.arn("InputBucket")

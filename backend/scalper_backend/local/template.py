@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,10 @@ class Template:
         self.path = path
         self.stack_name = stack_name
         self.region = region
+        # CloudFormation gives each stack a random UUID; locally it is derived from the
+        # region, account and name, so that names built from it are stable across runs.
+        stack_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{ACCOUNT_ID}/{stack_name}")
+        self.stack_id = f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{stack_uuid}"
         with path.open(encoding="utf-8") as handle:
             self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
         self.resources: dict[str, dict[str, Any]] = self.doc["Resources"]
@@ -167,6 +172,7 @@ class Template:
     def ref(self, name: str) -> str:
         pseudo = {
             "AWS::StackName": self.stack_name,
+            "AWS::StackId": self.stack_id,
             "AWS::Region": self.region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": PARTITION,
@@ -191,7 +197,7 @@ class Template:
         raise ConfigurationError(f"unsupported attribute {logical_id}.{attribute}")
 
     def resolve(self, value: Any) -> Any:
-        """Evaluate the intrinsic functions the local stack meets: Ref, GetAtt, Sub."""
+        """Evaluate the intrinsic functions the local stack meets: Ref, GetAtt, Sub, Select, Split."""
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
@@ -202,8 +208,23 @@ class Template:
             logical_id, attribute = value["Fn::GetAtt"]
             return self.get_att(logical_id, attribute)
         if "Fn::Sub" in value:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub_var(m.group(1)), value["Fn::Sub"])
+            return self._sub(value["Fn::Sub"])
+        if "Fn::Select" in value:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(self.resolve(index))]
+        if "Fn::Split" in value:
+            delimiter, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(delimiter)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, spec: str | list[Any]) -> str:
+        """``Fn::Sub`` in both forms: a string, or [string, {name: value}]."""
+        text, names = (spec, {}) if isinstance(spec, str) else (spec[0], self.resolve(spec[1]))
+        return re.sub(
+            r"\$\{([^}!]+)\}",
+            lambda m: str(names[m.group(1)]) if m.group(1) in names else self._sub_var(m.group(1)),
+            text,
+        )
 
     def _sub_var(self, expression: str) -> str:
         if "." in expression and not expression.startswith("AWS::"):
