@@ -153,3 +153,13 @@ def test_bucket_names_differ_between_stacks_of_the_same_name_in_two_regions():
 def test_the_queue_policy_admits_exactly_the_input_bucket(template):
     statement = template.properties("UploadEventsQueuePolicy")["PolicyDocument"]["Statement"][0]
     assert template.resolve(statement["Condition"]["ArnLike"]["aws:SourceArn"]) == template.arn("InputBucket")
+
+
+def test_protected_tables_are_retained_so_a_failed_first_deploy_rolls_back_cleanly(template):
+    # Rolling back a failed create deletes what it created, unless DeletionPolicy is Retain
+    # (RetainExceptOnCreate deletes too); DeleteTable on a protected table fails, and the
+    # stack would be stuck in ROLLBACK_FAILED.
+    for table in template.of_type("AWS::DynamoDB::Table"):
+        resource = template.resources[table]
+        assert resource["Properties"]["DeletionProtectionEnabled"] is True
+        assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain")
