@@ -163,3 +163,14 @@ def test_protected_tables_are_retained_so_a_failed_first_deploy_rolls_back_clean
         resource = template.resources[table]
         assert resource["Properties"]["DeletionProtectionEnabled"] is True
         assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain")
+
+
+def test_functions_log_to_the_template_log_group_which_exists_first(template):
+    # A log group named after the function is created after it: an invocation in between
+    # (the queue's event source starts at once) makes Lambda create the group itself, and
+    # then CloudFormation's create fails with "already exists".
+    for function in template.of_type("AWS::Serverless::Function"):
+        group = template.properties(function)["LoggingConfig"]["LogGroup"]
+        assert template.resources[group["Ref"]]["Type"] == "AWS::Logs::LogGroup"
+        name = template.properties(group["Ref"])["LogGroupName"]
+        assert function not in json.dumps(name)
