@@ -12,6 +12,7 @@ import pytest
 from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
 from scalper_backend.api.openapi import openapi_document
 from scalper_backend.config import Settings
+from scalper_backend.errors import ConfigurationError
 from scalper_backend.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,9 +113,16 @@ def _statements_on(template, function, resource_prefix):
     found = []
     for statement in statements:
         resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
-        if any(str(template.resolve(r)).startswith(resource_prefix) for r in resources):
+        if any(str(_resolved(template, r)).startswith(resource_prefix) for r in resources):
             found.append(statement)
     return found
+
+
+def _resolved(template, value):
+    try:
+        return template.resolve(value)
+    except ConfigurationError:  # a KMS key's id exists only once the key does
+        return None
 
 
 @pytest.mark.parametrize(("bucket", "prefix"), [("OutputBucket", "processed/"), ("QuarantineBucket", "quarantine/")])
@@ -174,3 +182,28 @@ def test_functions_log_to_the_template_log_group_which_exists_first(template):
         assert template.resources[group["Ref"]]["Type"] == "AWS::Logs::LogGroup"
         name = template.properties(group["Ref"])["LogGroupName"]
         assert function not in json.dumps(name)
+
+
+def _key_of(template, reference):
+    """The logical id of the template's KMS key a KmsMasterKeyId/KMSMasterKeyID refers to."""
+    logical_id = reference.get("Ref") or reference.get("Fn::GetAtt", [None])[0] if isinstance(reference, dict) else None
+    assert logical_id and template.resources[logical_id]["Type"] == "AWS::KMS::Key", reference
+    return logical_id
+
+
+def _service_actions(template, key, service):
+    """Every action the key policy allows a service principal."""
+    actions = set()
+    for statement in template.properties(key)["KeyPolicy"]["Statement"]:
+        services = statement.get("Principal", {}).get("Service", [])
+        if statement["Effect"] == "Allow" and service in ([services] if isinstance(services, str) else services):
+            actions.update(_actions(statement))
+    return actions
+
+
+def test_cloudwatch_alarms_can_publish_to_the_encrypted_alerts_topic(template):
+    # The AWS managed key alias/aws/sns does not let CloudWatch use it: alarms would change
+    # state and notify no one. A customer managed key must allow cloudwatch.amazonaws.com.
+    key = _key_of(template, template.properties("AlertsTopic")["KmsMasterKeyId"])
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= _service_actions(template, key, "cloudwatch.amazonaws.com")
+    assert template.properties(key)["EnableKeyRotation"] is True

@@ -24,11 +24,26 @@ class Provisioned:
 
 def provision(template: Template, clients: dict[str, Any]) -> Provisioned:
     out = Provisioned()
+    _keys(template, clients["kms"], out)
     _tables(template, clients["dynamodb"], out)
     _queues(template, clients["sqs"], out)
     _topics(template, clients["sns"], clients["sqs"], out)
     _buckets(template, clients["s3"], out)
     return out
+
+
+def _keys(template: Template, kms: Any, out: Provisioned) -> None:
+    # First: the other resources name these keys, and a key's id is known once it exists.
+    for logical_id in template.of_type("AWS::KMS::Key"):
+        props = template.properties(logical_id)
+        key_id = kms.create_key(
+            Description=str(template.resolve(props.get("Description", logical_id))),
+            Policy=json.dumps(template.resolve(props["KeyPolicy"])),
+        )["KeyMetadata"]["KeyId"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key_id)
+        template.created(logical_id, key_id)
+        out.names[logical_id] = key_id
 
 
 def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
@@ -73,7 +88,9 @@ def _topics(template: Template, sns: Any, sqs: Any, out: Provisioned) -> None:
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     out.alerts_inbox_url = inbox_url
     for logical_id in template.of_type("AWS::SNS::Topic"):
-        arn = sns.create_topic(Name=template.physical_name(logical_id))["TopicArn"]
+        key = template.properties(logical_id).get("KmsMasterKeyId")
+        attributes = {"KmsMasterKeyId": str(template.resolve(key))} if key else {}
+        arn = sns.create_topic(Name=template.physical_name(logical_id), Attributes=attributes)["TopicArn"]
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
         out.names[logical_id] = arn
 

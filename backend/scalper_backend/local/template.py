@@ -80,6 +80,8 @@ class Template:
         # region, account and name, so that names built from it are stable across runs.
         stack_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{ACCOUNT_ID}/{stack_name}")
         self.stack_id = f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{stack_uuid}"
+        # Ids that exist only once the resource does (a KMS key's), set by provisioning.
+        self._created_ids: dict[str, str] = {}
         with path.open(encoding="utf-8") as handle:
             self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
         self.resources: dict[str, dict[str, Any]] = self.doc["Resources"]
@@ -156,8 +158,14 @@ class Template:
                 return str(self.resolve(props[key]))
         return f"{self.stack_name}-{logical_id}"
 
+    def created(self, logical_id: str, physical_id: str) -> None:
+        """Record the id a resource got when it was created (KMS key ids are random)."""
+        self._created_ids[logical_id] = physical_id
+
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
+        if kind == "AWS::KMS::Key":
+            return f"arn:{PARTITION}:kms:{self.region}:{ACCOUNT_ID}:key/{self.ref(logical_id)}"
         name = self.physical_name(logical_id)
         if kind == "AWS::S3::Bucket":
             return f"arn:{PARTITION}:s3:::{name}"
@@ -187,6 +195,10 @@ class Template:
             raise ConfigurationError(f"the URL of queue {name} is known only once it exists")
         if kind == "AWS::SNS::Topic":
             return self.arn(name)
+        if kind == "AWS::KMS::Key":
+            if name not in self._created_ids:
+                raise ConfigurationError(f"the id of key {name} is known only once it exists")
+            return self._created_ids[name]
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
