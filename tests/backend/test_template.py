@@ -47,11 +47,50 @@ def test_buckets_are_encrypted_private_and_refuse_plain_http(template, bucket):
     assert any(s["Effect"] == "Deny" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false" for s in policy)
 
 
-def test_tables_and_queues_are_encrypted(template):
+def test_tables_queues_and_logs_are_encrypted_with_the_stack_key(template):
     for table in template.of_type("AWS::DynamoDB::Table"):
-        assert template.properties(table)["SSESpecification"]["SSEEnabled"] is True
+        sse = template.properties(table)["SSESpecification"]
+        assert (sse["SSEEnabled"], sse["SSEType"], _key_of(template, sse["KMSMasterKeyId"])) == (True, "KMS", "DataKey")
     for queue in template.of_type("AWS::SQS::Queue"):
-        assert template.properties(queue)["SqsManagedSseEnabled"] is True
+        assert _key_of(template, template.properties(queue)["KmsMasterKeyId"]) == "DataKey"
+    for group in template.of_type("AWS::Logs::LogGroup"):
+        assert _key_of(template, template.properties(group)["KmsKeyId"]) == "DataKey"
+
+
+@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+def test_buckets_are_encrypted_with_the_stack_key(template, bucket):
+    (rule,) = template.properties(bucket)["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    default = rule["ServerSideEncryptionByDefault"]
+    assert (default["SSEAlgorithm"], _key_of(template, default["KMSMasterKeyID"])) == ("aws:kms", "DataKey")
+    assert rule["BucketKeyEnabled"] is True  # one KMS call per bucket key, not per object
+
+
+def test_the_key_lets_s3_notify_the_encrypted_queue_and_logs_encrypt(template):
+    # S3 event notifications to an SSE-KMS queue need the key (SQS developer guide, "Configure
+    # KMS permissions for AWS services"); so does CloudWatch Logs for an encrypted group.
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= _service_actions(template, "DataKey", "s3.amazonaws.com")
+    logs = _service_actions(template, "DataKey", f"logs.{template.region}.amazonaws.com")
+    assert {"kms:Encrypt*", "kms:Decrypt*", "kms:GenerateDataKey*"} <= logs
+
+
+@pytest.mark.parametrize(
+    ("function", "services"),
+    [
+        ("PresignFunction", {"s3", "dynamodb"}),
+        ("StatusFunction", {"dynamodb"}),
+        ("ProcessorFunction", {"s3", "sqs", "dynamodb", "sns"}),
+    ],
+)
+def test_each_function_may_use_the_key_only_through_the_services_it_calls(template, function, services):
+    statements = [
+        s for s in template.properties(function)["Policies"][0]["Statement"] if _actions(s)[0].startswith("kms:")
+    ]
+    via = set()
+    for statement in statements:
+        assert _key_of(template, statement["Resource"]) == "DataKey"
+        names = template.resolve(statement["Condition"]["StringEquals"]["kms:ViaService"])
+        via.update(n.split(".")[0] for n in ([names] if isinstance(names, str) else names))
+    assert via == services
 
 
 def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
@@ -79,7 +118,7 @@ def test_presign_role_can_only_put_under_the_uploads_prefix(template):
 def test_status_role_cannot_write(template):
     statements = template.properties("StatusFunction")["Policies"][0]["Statement"]
     actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"dynamodb:GetItem", "dynamodb:Query"}
+    assert actions == {"dynamodb:GetItem", "dynamodb:Query", "kms:Decrypt", "kms:DescribeKey"}
 
 
 def test_published_openapi_document_matches_the_code():
@@ -195,7 +234,7 @@ def _service_actions(template, key, service):
     """Every action the key policy allows a service principal."""
     actions = set()
     for statement in template.properties(key)["KeyPolicy"]["Statement"]:
-        services = statement.get("Principal", {}).get("Service", [])
+        services = template.resolve(statement.get("Principal", {}).get("Service", []))
         if statement["Effect"] == "Allow" and service in ([services] if isinstance(services, str) else services):
             actions.update(_actions(statement))
     return actions

@@ -58,6 +58,12 @@ def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
         }
         if props.get("GlobalSecondaryIndexes"):
             params["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("SSESpecification"):
+            sse = template.resolve(props["SSESpecification"])
+            params["SSESpecification"] = {
+                "Enabled": sse["SSEEnabled"],
+                **({"SSEType": sse["SSEType"], "KMSMasterKeyId": sse["KMSMasterKeyId"]} if "SSEType" in sse else {}),
+            }
         dynamodb.create_table(**params)
         out.names[logical_id] = name
 
@@ -67,7 +73,11 @@ def _queues(template: Template, sqs: Any, out: Provisioned) -> None:
     # Every queue exists before any redrive policy names its dead-letter queue.
     for logical_id in queues:
         props = template.properties(logical_id)
-        attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
+        attributes = {
+            key: str(template.resolve(props[key]))
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "KmsMasterKeyId")
+            if key in props
+        }
         name = template.physical_name(logical_id)
         out.queue_urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         out.names[logical_id] = name
@@ -102,8 +112,11 @@ def _buckets(template: Template, s3: Any, out: Provisioned) -> None:
         s3.create_bucket(Bucket=name)
         if "BucketEncryption" in props:
             rules = [
-                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
-                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                {
+                    "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                    "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                }
+                for rule in template.resolve(props["BucketEncryption"]["ServerSideEncryptionConfiguration"])
             ]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if "PublicAccessBlockConfiguration" in props:
