@@ -246,3 +246,37 @@ def test_cloudwatch_alarms_can_publish_to_the_encrypted_alerts_topic(template):
     key = _key_of(template, template.properties("AlertsTopic")["KmsMasterKeyId"])
     assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= _service_actions(template, key, "cloudwatch.amazonaws.com")
     assert template.properties(key)["EnableKeyRotation"] is True
+
+
+def _policies_of(template, policy_type, targets_key, logical_id):
+    return [
+        template.properties(p)["PolicyDocument"]["Statement"]
+        for p in template.of_type(policy_type)
+        if {"Ref": logical_id} in template.properties(p)[targets_key]
+    ]
+
+
+def _denies_plain_http(statements):
+    return any(
+        s["Effect"] == "Deny" and s["Principal"] == "*" and s["Condition"]["Bool"]["aws:SecureTransport"] == "false"
+        for s in statements
+    )
+
+
+def test_queues_and_the_topic_refuse_plain_http(template):
+    for queue in template.of_type("AWS::SQS::Queue"):
+        (statements,) = _policies_of(template, "AWS::SQS::QueuePolicy", "Queues", queue)
+        assert _denies_plain_http(statements), queue
+    (statements,) = _policies_of(template, "AWS::SNS::TopicPolicy", "Topics", "AlertsTopic")
+    assert _denies_plain_http(statements)
+
+
+def test_the_topic_policy_still_lets_this_accounts_alarms_publish(template):
+    # A topic policy replaces the default one, which is what let CloudWatch publish.
+    (statements,) = _policies_of(template, "AWS::SNS::TopicPolicy", "Topics", "AlertsTopic")
+    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+    (allow,) = [s for s in statements if s["Effect"] == "Allow" and s["Principal"] == cloudwatch]
+    assert allow["Action"] == "sns:Publish"
+    assert template.resolve(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
+        f"arn:aws:cloudwatch:{template.region}:123456789012:alarm:*"
+    )
