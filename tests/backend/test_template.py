@@ -280,3 +280,37 @@ def test_the_topic_policy_still_lets_this_accounts_alarms_publish(template):
     assert template.resolve(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
         f"arn:aws:cloudwatch:{template.region}:123456789012:alarm:*"
     )
+
+
+def _lifecycle(template, bucket):
+    return {r["Id"]: r for r in template.properties(bucket)["LifecycleConfiguration"]["Rules"]}
+
+
+@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+def test_noncurrent_versions_expire_after_the_recovery_window(template, bucket):
+    rule = _lifecycle(template, bucket)["ExpireNoncurrentVersions"]
+    assert rule["Status"] == "Enabled"
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == {"Ref": "NoncurrentVersionRetentionDays"}
+
+
+def test_quarantined_data_is_kept_for_a_parameterised_period(template):
+    rule = _lifecycle(template, "QuarantineBucket")["ExpireQuarantine"]
+    assert rule["Status"] == "Enabled" and "Prefix" not in rule  # quarantine/ and orphans/ alike
+    assert rule["ExpirationInDays"] == {"Ref": "QuarantineRetentionDays"}
+
+
+def test_inputs_never_processed_are_removed_after_a_parameterised_period(template):
+    # Processed and quarantined inputs are deleted by the processor at once; this catches
+    # the rest (a file whose processing failed for good).
+    rule = _lifecycle(template, "InputBucket")["ExpireUnprocessedUploads"]
+    assert (rule["Status"], rule["Prefix"]) == ("Enabled", "uploads/")
+    assert rule["ExpirationInDays"] == {"Ref": "UnprocessedUploadRetentionDays"}
+    assert _lifecycle(template, "InputBucket")["RemoveExpiredDeleteMarkers"]["ExpiredObjectDeleteMarker"] is True
+
+
+@pytest.mark.parametrize(
+    "parameter", ["QuarantineRetentionDays", "UnprocessedUploadRetentionDays", "NoncurrentVersionRetentionDays"]
+)
+def test_retention_parameters_have_bounded_defaults(template, parameter):
+    spec = template.doc["Parameters"][parameter]
+    assert spec["Type"] == "Number" and spec["MinValue"] <= spec["Default"] <= spec["MaxValue"]
