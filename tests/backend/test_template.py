@@ -314,3 +314,41 @@ def test_inputs_never_processed_are_removed_after_a_parameterised_period(templat
 def test_retention_parameters_have_bounded_defaults(template, parameter):
     spec = template.doc["Parameters"][parameter]
     assert spec["Type"] == "Number" and spec["MinValue"] <= spec["Default"] <= spec["MaxValue"]
+
+
+def _rendered_access_log(template):
+    """An access log line as API Gateway would write it, with sample context values."""
+    log_format = template.doc["Globals"]["Api"]["AccessLogSetting"]["Format"]
+    return json.loads(re.sub(r"\$context\.[A-Za-z.]+", "sample", log_format))
+
+
+def test_every_api_writes_access_logs_to_an_encrypted_retained_group(template):
+    setting = template.doc["Globals"]["Api"]["AccessLogSetting"]
+    group = setting["DestinationArn"]["Fn::GetAtt"][0]
+    assert template.resources[group]["Type"] == "AWS::Logs::LogGroup"
+    assert template.properties(group)["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    assert "AccessLogSetting" not in template.properties(template.api)  # Globals cover every API
+
+
+def test_access_log_lines_say_who_called_what_and_the_outcome(template):
+    line = _rendered_access_log(template)
+    assert {"requestId", "apiKeyId", "userArn", "sourceIp", "httpMethod", "path", "status"} <= set(line)
+
+
+def test_access_logs_never_carry_secrets_or_free_text(template):
+    log_format = template.doc["Globals"]["Api"]["AccessLogSetting"]["Format"]
+    # The API key's value, query strings (a filename search), headers and bodies stay out.
+    for forbidden in ("$context.identity.apiKey\"", "$input", "$method.request", "userAgent", "querystring"):
+        assert forbidden not in log_format
+
+
+def test_every_api_is_traced_and_never_logs_bodies(template):
+    api = template.doc["Globals"]["Api"]
+    assert api["TracingEnabled"] is True
+    (settings,) = api["MethodSettings"]
+    assert (settings["DataTraceEnabled"], settings["MetricsEnabled"]) == (False, True)
+
+
+def test_the_stage_name_is_a_parameter(template):
+    assert template.properties(template.api)["StageName"] == {"Ref": "StageName"}
+    assert template.stage == template.doc["Parameters"]["StageName"]["Default"] == "v1"

@@ -100,7 +100,7 @@ class Template:
 
     @property
     def stage(self) -> str:
-        return str(self.properties(self.api)["StageName"])
+        return str(self.resolve(self.properties(self.api)["StageName"]))
 
     def gateway_responses(self) -> dict[str, GatewayResponse]:
         responses = {}
