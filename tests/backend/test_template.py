@@ -16,6 +16,7 @@ from scalper_backend.errors import ConfigurationError
 from scalper_backend.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
+ALL_BUCKETS = ("InputBucket", "OutputBucket", "QuarantineBucket", "TrailBucket")
 
 
 def test_every_function_handler_exists(template):
@@ -38,7 +39,7 @@ def test_files_table_has_the_indexes_the_code_queries(template):
     assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX}
 
 
-@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
 def test_buckets_are_encrypted_private_and_refuse_plain_http(template, bucket):
     props = template.properties(bucket)
     assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -57,7 +58,7 @@ def test_tables_queues_and_logs_are_encrypted_with_the_stack_key(template):
         assert _key_of(template, template.properties(group)["KmsKeyId"]) == "DataKey"
 
 
-@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
 def test_buckets_are_encrypted_with_the_stack_key(template, bucket):
     (rule,) = template.properties(bucket)["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     default = rule["ServerSideEncryptionByDefault"]
@@ -140,11 +141,12 @@ def test_a_live_attempt_is_never_taken_over_or_redelivered(template):
     assert visibility >= 6 * timeout  # AWS's advice for Lambda event sources
 
 
-@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
 def test_every_bucket_aborts_incomplete_multipart_uploads(template, bucket):
     # Managed uploads and copies over 8 MB are multipart; a crashed one leaves billed parts.
     rules = template.properties(bucket)["LifecycleConfiguration"]["Rules"]
-    assert any(r["Status"] == "Enabled" and r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] for r in rules)
+    aborts = [r for r in rules if r["Status"] == "Enabled" and "AbortIncompleteMultipartUpload" in r]
+    assert aborts and all(r["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] >= 1 for r in aborts)
 
 
 def _statements_on(template, function, resource_prefix):
@@ -175,7 +177,6 @@ def _actions(statement):
     return [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
 
 
-BUCKETS = ("InputBucket", "OutputBucket", "QuarantineBucket")
 S3_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
@@ -183,14 +184,14 @@ S3_BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 def test_bucket_names_are_valid_whatever_the_stack_is_called(stack_name):
     # CloudFormation stack names may hold capitals and 128 characters; bucket names may not.
     template = Template(ROOT / "template.yaml", stack_name=stack_name, region="eu-west-1")
-    for bucket in BUCKETS:
+    for bucket in ALL_BUCKETS:
         assert S3_BUCKET_NAME.match(template.physical_name(bucket)), template.physical_name(bucket)
 
 
 def test_bucket_names_differ_between_stacks_of_the_same_name_in_two_regions():
     # Bucket names are global: the same stack deployed in two regions must not collide.
     names = {
-        region: {template.physical_name(b) for b in BUCKETS}
+        region: {template.physical_name(b) for b in ALL_BUCKETS}
         for region in ("us-east-1", "eu-west-1")
         for template in [Template(ROOT / "template.yaml", stack_name="scalper", region=region)]
     }
@@ -286,7 +287,7 @@ def _lifecycle(template, bucket):
     return {r["Id"]: r for r in template.properties(bucket)["LifecycleConfiguration"]["Rules"]}
 
 
-@pytest.mark.parametrize("bucket", ["InputBucket", "OutputBucket", "QuarantineBucket"])
+@pytest.mark.parametrize("bucket", ALL_BUCKETS)
 def test_noncurrent_versions_expire_after_the_recovery_window(template, bucket):
     rule = _lifecycle(template, bucket)["ExpireNoncurrentVersions"]
     assert rule["Status"] == "Enabled"
@@ -352,3 +353,37 @@ def test_every_api_is_traced_and_never_logs_bodies(template):
 def test_the_stage_name_is_a_parameter(template):
     assert template.properties(template.api)["StageName"] == {"Ref": "StageName"}
     assert template.stage == template.doc["Parameters"]["StageName"]["Default"] == "v1"
+
+
+def _selector_values(selector, field, operator):
+    return [v for f in selector["FieldSelectors"] if f["Field"] == field for v in f.get(operator, [])]
+
+
+def test_a_trail_records_every_read_and_write_of_files_and_records(template):
+    # HIPAA audit controls: who read which object or record. Data events only; the
+    # account's own trail keeps management events.
+    trail = template.properties("DataEventTrail")
+    assert template.resources["DataEventTrail"]["Condition"] == "CreateDataEventTrail"
+    assert trail["IsLogging"] is True and trail["EnableLogFileValidation"] is True
+    assert _key_of(template, trail["KMSKeyId"]) == "DataKey"
+    selectors = trail["AdvancedEventSelectors"]
+    assert all(_selector_values(s, "eventCategory", "Equals") == ["Data"] for s in selectors)
+    (objects,) = [s for s in selectors if _selector_values(s, "resources.type", "Equals") == ["AWS::S3::Object"]]
+    (items,) = [s for s in selectors if _selector_values(s, "resources.type", "Equals") == ["AWS::DynamoDB::Table"]]
+    buckets = {b for b in template.of_type("AWS::S3::Bucket") if b != "TrailBucket"}
+    assert set(template.resolve(_selector_values(objects, "resources.ARN", "StartsWith"))) == {
+        f"{template.arn(b)}/" for b in buckets
+    }
+    tables = {template.arn(t) for t in template.of_type("AWS::DynamoDB::Table")}
+    assert set(template.resolve(_selector_values(items, "resources.ARN", "Equals"))) == tables
+
+
+def test_only_the_trail_may_write_to_its_bucket(template):
+    statements = template.properties("TrailBucketPolicy")["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert {s["Principal"]["Service"] for s in allows} == {"cloudtrail.amazonaws.com"}
+    trail_arn = template.resolve(template.doc["Resources"]["DataEventTrail"]["Properties"]["TrailName"])
+    for statement in allows:
+        assert template.resolve(statement["Condition"]["StringEquals"]["aws:SourceArn"]).endswith(f":trail/{trail_arn}")
+    assert _denies_plain_http(statements)
+    assert {"kms:GenerateDataKey*"} <= _service_actions(template, "DataKey", "cloudtrail.amazonaws.com")
