@@ -387,3 +387,22 @@ def test_only_the_trail_may_write_to_its_bucket(template):
         assert template.resolve(statement["Condition"]["StringEquals"]["aws:SourceArn"]).endswith(f":trail/{trail_arn}")
     assert _denies_plain_http(statements)
     assert {"kms:GenerateDataKey*"} <= _service_actions(template, "DataKey", "cloudtrail.amazonaws.com")
+
+
+def test_every_list_bucket_grant_is_bound_to_a_prefix(template):
+    for function in template.of_type("AWS::Serverless::Function"):
+        for statement in template.properties(function)["Policies"][0]["Statement"]:
+            if "s3:ListBucket" in _actions(statement):
+                conditions = {k: v for ops in statement["Condition"].values() for k, v in ops.items()}
+                assert conditions["s3:prefix"], (function, statement["Sid"])
+
+
+def test_processor_concurrency_is_capped_at_the_queue_not_by_throttling(template):
+    # Reserved concurrency throttles batches the event source already took: they return
+    # to the queue with a receive counted and can reach the dead-letter queue unprocessed.
+    # The event source's maximum concurrency stops polling at the cap instead.
+    (event,) = template.properties("ProcessorFunction")["Events"].values()
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] == {"Ref": "ProcessorMaxConcurrency"}
+    assert "ReservedConcurrentExecutions" not in template.properties("ProcessorFunction")
+    spec = template.doc["Parameters"]["ProcessorMaxConcurrency"]
+    assert 2 <= spec["MinValue"] <= spec["Default"] <= spec["MaxValue"] <= 1000
