@@ -406,3 +406,16 @@ def test_processor_concurrency_is_capped_at_the_queue_not_by_throttling(template
     assert "ReservedConcurrentExecutions" not in template.properties("ProcessorFunction")
     spec = template.doc["Parameters"]["ProcessorMaxConcurrency"]
     assert 2 <= spec["MinValue"] <= spec["Default"] <= spec["MaxValue"] <= 1000
+
+
+def test_an_alert_email_is_subscribed_only_when_given(template):
+    assert template.doc["Parameters"]["AlertEmail"]["Default"] == ""
+    assert template.doc["Conditions"]["HasAlertEmail"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlertEmail"}, ""]}]}
+    subscription = template.resources["AlertsEmailSubscription"]
+    assert subscription["Condition"] == "HasAlertEmail"
+    props = subscription["Properties"]
+    assert (props["Protocol"], props["Endpoint"], props["TopicArn"]) == (
+        "email",
+        {"Ref": "AlertEmail"},
+        {"Ref": "AlertsTopic"},
+    )
