@@ -83,7 +83,8 @@ class Template:
         # Ids that exist only once the resource does (a KMS key's), set by provisioning.
         self._created_ids: dict[str, str] = {}
         with path.open(encoding="utf-8") as handle:
-            self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+            # _CfnLoader is a SafeLoader subclass (it adds only the !Ref-style tags).
+            self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506  # nosec B506
         self.resources: dict[str, dict[str, Any]] = self.doc["Resources"]
 
     # -- what there is
