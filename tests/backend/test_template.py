@@ -419,3 +419,10 @@ def test_an_alert_email_is_subscribed_only_when_given(template):
         {"Ref": "AlertEmail"},
         {"Ref": "AlertsTopic"},
     )
+
+
+def test_the_key_outlives_the_stack_like_the_tables_it_encrypts(template):
+    # Deleting the stack would schedule the key's deletion, leaving the retained tables
+    # (and any retained objects) unreadable once it is gone.
+    resource = template.resources["DataKey"]
+    assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain")
