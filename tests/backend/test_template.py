@@ -426,3 +426,8 @@ def test_the_key_outlives_the_stack_like_the_tables_it_encrypts(template):
     # (and any retained objects) unreadable once it is gone.
     resource = template.resources["DataKey"]
     assert (resource.get("DeletionPolicy"), resource.get("UpdateReplacePolicy")) == ("Retain", "Retain")
+
+
+def test_deploy_doc_describes_every_parameter():
+    documented = set(re.findall(r"^\| \**`(\w+)`\** \|", (ROOT / "docs" / "deploy.md").read_text(), re.M))
+    assert documented == set(Template(ROOT / "template.yaml", stack_name="s", region="us-east-1").doc["Parameters"])
