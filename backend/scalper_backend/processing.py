@@ -5,9 +5,10 @@ redelivered event (SQS is at-least-once) finds the file final and does nothing, 
 concurrent deliveries cannot both work on it. The order of the side effects is chosen so
 that a crash at any point leaves the file recoverable by the next delivery:
 
-* valid: write the output, then mark ``processed``;
-* invalid: copy to quarantine, alert, mark ``quarantined``, then delete the input
-  (a redelivery that finds it ``quarantined`` finishes that delete);
+* valid: write the output, mark ``processed``, then delete the input;
+* invalid: copy to quarantine, alert, mark ``quarantined``, then delete the input;
+  (a redelivery that finds the file ``processed`` or ``quarantined`` finishes that delete:
+  uploaded bytes are patient data and are not kept once they have a final home);
 * a fault of ours: mark ``failed`` (retryable), alert, and let SQS deliver again; after
   the queue's max receives the message goes to the dead-letter queue, which is alarmed.
 """
@@ -103,8 +104,8 @@ class Processor:
             return None
         if current.state == FileState.PROCESSING:
             raise FileBusy(file_id)
-        if current.state == FileState.QUARANTINED:
-            # Finish a move that an earlier attempt may have left half done. A delete of an
+        if current.state in (FileState.PROCESSED, FileState.QUARANTINED):
+            # Finish a removal that an earlier attempt may have left undone. A delete of an
             # object that is gone succeeds, and needs no s3:ListBucket to tell 404 from 403.
             self.objects.delete(ref.bucket, ref.key)
         logger.info("duplicate delivery ignored", extra={"file_id": file_id, "state": current.state.value})
@@ -139,6 +140,7 @@ class Processor:
                 bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
             ),
         )
+        self.objects.delete(self.settings.input_bucket, claimed.object_key)
         logger.info("processed", extra={"file_id": claimed.file_id, "rows": result.rows, "duration_ms": duration_ms})
         return FileState.PROCESSED
 

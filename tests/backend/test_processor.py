@@ -52,6 +52,26 @@ def test_valid_file_ends_processed_with_output(backend):
     assert body == b'{"a":"1","b":"2"}\n'
 
 
+def test_processed_input_is_removed_from_the_input_bucket(backend):
+    # The uploaded bytes are patient data: once normalised into the output, keeping them
+    # is only risk (a noncurrent version remains for the recovery window, then expires).
+    ref = _declare_and_put(backend, GOOD_CSV)
+
+    backend.deps.processor.process(ref)
+
+    assert backend.clients["s3"].list_objects_v2(Bucket=ref.bucket, Prefix=ref.key).get("KeyCount", 0) == 0
+
+
+def test_redelivery_finishes_an_interrupted_input_removal(backend):
+    ref = _declare_and_put(backend, GOOD_CSV)
+    backend.deps.processor.process(ref)
+    # As if the first attempt died between recording `processed` and deleting the input.
+    backend.clients["s3"].put_object(Bucket=ref.bucket, Key=ref.key, Body=GOOD_CSV)
+
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+    assert backend.clients["s3"].list_objects_v2(Bucket=ref.bucket, Prefix=ref.key).get("KeyCount", 0) == 0
+
+
 def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(backend, monkeypatch):
     ref = _declare_and_put(backend, GOOD_CSV)
     objects = backend.deps.objects

@@ -25,7 +25,7 @@ def test_curl_alone_does_the_whole_flow(stack):
 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("state: processed")
-    assert '"output":{"bucket":"scalper-local-output-123456789012"' in done.stdout
+    assert f'"output":{{"bucket":"{stack.name("OutputBucket")}"' in done.stdout
 
 
 def test_curl_flow_shows_a_quarantine(stack):

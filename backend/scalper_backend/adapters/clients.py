@@ -14,8 +14,18 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 # SigV4 everywhere (presigned URLs default to the legacy signature in us-east-1), and no
 # checksum of our own on requests: the presigned PUT carries the client's SHA-256, and a
 # CRC32 that botocore would add to a presigned URL would bind the URL to an empty body.
+#
+# Presigned URLs name the bucket's regional host (<bucket>.s3.<region>.amazonaws.com).
+# botocore's default is the legacy global host, which AWS routes through us-east-1: for a
+# bucket younger than a day outside us-east-1 it answers 307 Temporary Redirect, and in
+# Regions launched after 20 March 2019 it answers 400, so a partner's PUT fails
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/VirtualHosting.html, "Legacy
+# global endpoint"; https://docs.aws.amazon.com/AmazonS3/latest/API/UsingRouting.html).
+# With an endpoint URL whose host is an IP address (the local stack's 127.0.0.1), botocore's
+# S3 endpoint rules (`url#isIp`) fall back to path-style addressing, which is what moto needs.
 _CONFIG = Config(
     signature_version="s3v4",
+    s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"},
     retries={"mode": "standard", "max_attempts": 5},
     request_checksum_calculation="when_required",
     response_checksum_validation="when_required",

@@ -24,11 +24,26 @@ class Provisioned:
 
 def provision(template: Template, clients: dict[str, Any]) -> Provisioned:
     out = Provisioned()
+    _keys(template, clients["kms"], out)
     _tables(template, clients["dynamodb"], out)
     _queues(template, clients["sqs"], out)
     _topics(template, clients["sns"], clients["sqs"], out)
     _buckets(template, clients["s3"], out)
     return out
+
+
+def _keys(template: Template, kms: Any, out: Provisioned) -> None:
+    # First: the other resources name these keys, and a key's id is known once it exists.
+    for logical_id in template.of_type("AWS::KMS::Key"):
+        props = template.properties(logical_id)
+        key_id = kms.create_key(
+            Description=str(template.resolve(props.get("Description", logical_id))),
+            Policy=json.dumps(template.resolve(props["KeyPolicy"])),
+        )["KeyMetadata"]["KeyId"]
+        if props.get("EnableKeyRotation"):
+            kms.enable_key_rotation(KeyId=key_id)
+        template.created(logical_id, key_id)
+        out.names[logical_id] = key_id
 
 
 def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
@@ -43,6 +58,12 @@ def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
         }
         if props.get("GlobalSecondaryIndexes"):
             params["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if props.get("SSESpecification"):
+            sse = template.resolve(props["SSESpecification"])
+            params["SSESpecification"] = {
+                "Enabled": sse["SSEEnabled"],
+                **({"SSEType": sse["SSEType"], "KMSMasterKeyId": sse["KMSMasterKeyId"]} if "SSEType" in sse else {}),
+            }
         dynamodb.create_table(**params)
         out.names[logical_id] = name
 
@@ -52,7 +73,11 @@ def _queues(template: Template, sqs: Any, out: Provisioned) -> None:
     # Every queue exists before any redrive policy names its dead-letter queue.
     for logical_id in queues:
         props = template.properties(logical_id)
-        attributes = {key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props}
+        attributes = {
+            key: str(template.resolve(props[key]))
+            for key in ("VisibilityTimeout", "MessageRetentionPeriod", "KmsMasterKeyId")
+            if key in props
+        }
         name = template.physical_name(logical_id)
         out.queue_urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         out.names[logical_id] = name
@@ -73,7 +98,9 @@ def _topics(template: Template, sns: Any, sqs: Any, out: Provisioned) -> None:
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     out.alerts_inbox_url = inbox_url
     for logical_id in template.of_type("AWS::SNS::Topic"):
-        arn = sns.create_topic(Name=template.physical_name(logical_id))["TopicArn"]
+        key = template.properties(logical_id).get("KmsMasterKeyId")
+        attributes = {"KmsMasterKeyId": str(template.resolve(key))} if key else {}
+        arn = sns.create_topic(Name=template.physical_name(logical_id), Attributes=attributes)["TopicArn"]
         sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
         out.names[logical_id] = arn
 
@@ -85,8 +112,11 @@ def _buckets(template: Template, s3: Any, out: Provisioned) -> None:
         s3.create_bucket(Bucket=name)
         if "BucketEncryption" in props:
             rules = [
-                {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]}
-                for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                {
+                    "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                    "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                }
+                for rule in template.resolve(props["BucketEncryption"]["ServerSideEncryptionConfiguration"])
             ]
             s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": rules})
         if "PublicAccessBlockConfiguration" in props:

@@ -80,7 +80,7 @@ class LocalStack:
         from ..dependencies import dependencies
 
         dependencies.cache_clear()
-        clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "apigateway")}
+        clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         self.resources = provision(self.template, clients)
         partners = PartnersTable(clients["dynamodb"], self.resources.names["PartnersTable"])
         self.api_keys = ApiKeys(clients["apigateway"], partners, f"{self.template.stack_name}-partners")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,15 @@ class Template:
         self.path = path
         self.stack_name = stack_name
         self.region = region
+        # CloudFormation gives each stack a random UUID; locally it is derived from the
+        # region, account and name, so that names built from it are stable across runs.
+        stack_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"{region}/{ACCOUNT_ID}/{stack_name}")
+        self.stack_id = f"arn:{PARTITION}:cloudformation:{region}:{ACCOUNT_ID}:stack/{stack_name}/{stack_uuid}"
+        # Ids that exist only once the resource does (a KMS key's), set by provisioning.
+        self._created_ids: dict[str, str] = {}
         with path.open(encoding="utf-8") as handle:
-            self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+            # _CfnLoader is a SafeLoader subclass (it adds only the !Ref-style tags).
+            self.doc: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506  # nosec B506
         self.resources: dict[str, dict[str, Any]] = self.doc["Resources"]
 
     # -- what there is
@@ -93,7 +101,7 @@ class Template:
 
     @property
     def stage(self) -> str:
-        return str(self.properties(self.api)["StageName"])
+        return str(self.resolve(self.properties(self.api)["StageName"]))
 
     def gateway_responses(self) -> dict[str, GatewayResponse]:
         responses = {}
@@ -151,8 +159,14 @@ class Template:
                 return str(self.resolve(props[key]))
         return f"{self.stack_name}-{logical_id}"
 
+    def created(self, logical_id: str, physical_id: str) -> None:
+        """Record the id a resource got when it was created (KMS key ids are random)."""
+        self._created_ids[logical_id] = physical_id
+
     def arn(self, logical_id: str) -> str:
         kind = self.resources[logical_id]["Type"]
+        if kind == "AWS::KMS::Key":
+            return f"arn:{PARTITION}:kms:{self.region}:{ACCOUNT_ID}:key/{self.ref(logical_id)}"
         name = self.physical_name(logical_id)
         if kind == "AWS::S3::Bucket":
             return f"arn:{PARTITION}:s3:::{name}"
@@ -167,6 +181,7 @@ class Template:
     def ref(self, name: str) -> str:
         pseudo = {
             "AWS::StackName": self.stack_name,
+            "AWS::StackId": self.stack_id,
             "AWS::Region": self.region,
             "AWS::AccountId": ACCOUNT_ID,
             "AWS::Partition": PARTITION,
@@ -181,6 +196,10 @@ class Template:
             raise ConfigurationError(f"the URL of queue {name} is known only once it exists")
         if kind == "AWS::SNS::Topic":
             return self.arn(name)
+        if kind == "AWS::KMS::Key":
+            if name not in self._created_ids:
+                raise ConfigurationError(f"the id of key {name} is known only once it exists")
+            return self._created_ids[name]
         return self.physical_name(name)
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -191,7 +210,7 @@ class Template:
         raise ConfigurationError(f"unsupported attribute {logical_id}.{attribute}")
 
     def resolve(self, value: Any) -> Any:
-        """Evaluate the intrinsic functions the local stack meets: Ref, GetAtt, Sub."""
+        """Evaluate the intrinsic functions the local stack meets: Ref, GetAtt, Sub, Select, Split."""
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if not isinstance(value, dict):
@@ -202,8 +221,23 @@ class Template:
             logical_id, attribute = value["Fn::GetAtt"]
             return self.get_att(logical_id, attribute)
         if "Fn::Sub" in value:
-            return re.sub(r"\$\{([^}]+)\}", lambda m: self._sub_var(m.group(1)), value["Fn::Sub"])
+            return self._sub(value["Fn::Sub"])
+        if "Fn::Select" in value:
+            index, items = value["Fn::Select"]
+            return self.resolve(items)[int(self.resolve(index))]
+        if "Fn::Split" in value:
+            delimiter, text = value["Fn::Split"]
+            return str(self.resolve(text)).split(delimiter)
         return {k: self.resolve(v) for k, v in value.items()}
+
+    def _sub(self, spec: str | list[Any]) -> str:
+        """``Fn::Sub`` in both forms: a string, or [string, {name: value}]."""
+        text, names = (spec, {}) if isinstance(spec, str) else (spec[0], self.resolve(spec[1]))
+        return re.sub(
+            r"\$\{([^}!]+)\}",
+            lambda m: str(names[m.group(1)]) if m.group(1) in names else self._sub_var(m.group(1)),
+            text,
+        )
 
     def _sub_var(self, expression: str) -> str:
         if "." in expression and not expression.startswith("AWS::"):
