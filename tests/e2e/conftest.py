@@ -82,7 +82,9 @@ class Stack:
     def wait_final(self, file_id: str, partner: str = "acme", timeout: float = 30.0) -> dict[str, Any]:
         return self.wait_state(file_id, FINAL, partner=partner, timeout=timeout)
 
-    def wait_state(self, file_id: str, states: set[str], partner: str = "acme", timeout: float = 30.0) -> dict[str, Any]:
+    def wait_state(
+        self, file_id: str, states: set[str], partner: str = "acme", timeout: float = 30.0
+    ) -> dict[str, Any]:
         """The record once its state is one of ``states`` (or as it is when time runs out)."""
         deadline = time.monotonic() + timeout
         while True:
