@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -131,6 +132,7 @@ def local_stack(log: Path, *, log_level: str, partners: tuple[str, ...] = PARTNE
     for partner in partners:
         args += ["--partner", partner]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONFAULTHANDLER"] = "1"  # SIGABRT then writes every thread's stack to the log
     with log.open("w") as stderr:
         process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
         try:
@@ -146,8 +148,18 @@ def local_stack(log: Path, *, log_level: str, partners: tuple[str, ...] = PARTNE
                 log=log,
             )
         finally:
-            process.terminate()
-            process.wait(timeout=20)
+            _stop(process, log)
+
+
+def _stop(process: subprocess.Popen[str], log: Path) -> None:
+    """Stop the stack as Ctrl-C would; if it hangs, fail with every thread's stack."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        process.wait(timeout=10)
+        raise AssertionError(f"the local stack did not stop within 20 s:\n{log.read_text()[-20000:]}") from None
 
 
 def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) -> dict[str, str]:
