@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from support.canaries import Canaries
 
 from scalper_backend.handlers import presign, processor
 from scalper_backend.local.runtime import LocalContext
@@ -25,12 +26,7 @@ from scalper_backend.models import FileState
 from scalper_backend.processing import logger as processing_logger
 from scalper_backend.records import object_key
 
-FILENAME = "cnry-filename-4d1e.csv"
-METADATA = "cnry-metadata-8b2c"
-CONTENT = "cnry-content-93fa"
-CANARIES = (FILENAME.removesuffix(".csv"), METADATA, CONTENT)
-VALID = f"name,note\nAda,{CONTENT}\n".encode()
-RAGGED = f"name,note\nAda,{CONTENT}\nGrace\n".encode()
+CANARIES = Canaries("unit-4d1e")
 
 
 @pytest.fixture
@@ -72,11 +68,11 @@ def upload(backend, load_event) -> Callable[[bytes], str]:
         event = load_event("api_post_upload")
         event["body"] = json.dumps(
             {
-                "filename": FILENAME,
+                "filename": CANARIES.filename,
                 "size": len(body),
                 "content_type": "text/csv",
                 "sha256": hashlib.sha256(body).hexdigest(),
-                "metadata": {"clinic": METADATA},
+                "metadata": {"clinic": CANARIES.metadata},
             }
         )
         answer, raised = _invoke(presign.handler, event)
@@ -109,11 +105,11 @@ def _outcome(backend, logs: io.StringIO, runtime: str, file_id: str) -> tuple[Fi
     record = backend.deps.files.get("acme", file_id)
     assert record is not None and file_id in logs.getvalue()  # the logs were captured
     written = "\n".join([logs.getvalue(), runtime, _alerts(backend)])
-    return record.state, [canary for canary in CANARIES if canary in written]
+    return record.state, CANARIES.found_in(written)
 
 
 def test_a_processed_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(backend, load_event, logs, upload):
-    file_id = upload(VALID)
+    file_id = upload(CANARIES.valid_csv)
 
     runtime = _deliver(backend, load_event, file_id)
 
@@ -121,7 +117,7 @@ def test_a_processed_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(b
 
 
 def test_a_quarantined_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(backend, load_event, logs, upload):
-    file_id = upload(RAGGED)
+    file_id = upload(CANARIES.ragged_csv)
 
     runtime = _deliver(backend, load_event, file_id)
 
@@ -131,7 +127,7 @@ def test_a_quarantined_file_leaves_no_name_metadata_or_content_in_logs_or_alerts
 def test_a_file_failed_by_a_store_fault_leaves_no_name_metadata_or_content_in_logs_or_alerts(
     backend, load_event, logs, upload
 ):
-    file_id = upload(VALID)
+    file_id = upload(CANARIES.valid_csv)
     backend.clients["s3"].delete_bucket(Bucket=backend.settings.output_bucket)  # the write of the output fails
 
     runtime = _deliver(backend, load_event, file_id)
@@ -141,7 +137,7 @@ def test_a_file_failed_by_a_store_fault_leaves_no_name_metadata_or_content_in_lo
 
 
 def test_a_library_error_quoting_the_content_reaches_no_log_line(backend, load_event, logs, upload, monkeypatch):
-    file_id = upload(VALID)
+    file_id = upload(CANARIES.valid_csv)
 
     def parse_quoting_its_input(body: Any, *args: Any) -> Any:
         return int(body.read())  # ValueError: invalid literal for int() with base 10: b'name,note...'

@@ -16,19 +16,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from support.canaries import Canaries
 from support.local_stack import Stack, local_stack
 
 from scalper_backend.local.provision import ALERTS_INBOX
 
 pytestmark = pytest.mark.e2e
 
-FILENAME = "cnry-e2e-filename-51c0.csv"
-METADATA = "cnry-e2e-metadata-a7d2"
-CONTENT = "cnry-e2e-content-0e9b"
-CANARIES = (FILENAME.removesuffix(".csv"), METADATA, CONTENT)
-VALID = f"name,note\nAda,{CONTENT}\n".encode()
-RAGGED = f"name,note\nAda,{CONTENT}\nGrace\n".encode()
-DECLARED = {"filename": FILENAME, "metadata": {"clinic": METADATA}}
+CANARIES = Canaries("e2e-51c0")
+VALID, RAGGED = CANARIES.valid_csv, CANARIES.ragged_csv
+DECLARED = {"filename": CANARIES.filename, "metadata": {"clinic": CANARIES.metadata}}
 # The log line each outcome ends with, once the file's record is written.
 LAST_LINE = {"processed": "processed", "quarantined": "quarantined", "failed": "processing failed"}
 
@@ -116,7 +113,7 @@ def test_the_stack_logged_every_file_at_info(run):
 
 
 def test_no_log_line_carries_a_file_name_metadata_value_or_content(run):
-    leaking = [line for line in run.log.splitlines() if any(canary in line for canary in CANARIES)]
+    leaking = [line for line in run.log.splitlines() if CANARIES.found_in(line)]
 
     assert leaking == []
 
@@ -125,4 +122,4 @@ def test_alerts_name_quarantined_and_failed_files_by_id_only(run):
     alerted = {file_id for file_id in run.file_ids.values() if any(file_id in alert for alert in run.alerts)}
 
     assert alerted == {file_id for case, file_id in run.file_ids.items() if case != "processed"}
-    assert [alert for alert in run.alerts if any(canary in alert for canary in CANARIES)] == []
+    assert [alert for alert in run.alerts if CANARIES.found_in(alert)] == []
