@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import pytest
 from support.canaries import Canaries
@@ -76,7 +76,7 @@ def _delete_bucket(stack: Stack, bucket: str) -> None:
     s3.delete_bucket(Bucket=bucket)
 
 
-def _wait_logged(log: Any, expected: list[tuple[str, str]], timeout: float = 10.0) -> None:
+def _wait_logged(log: Path, expected: list[tuple[str, str]], timeout: float = 10.0) -> None:
     """Until each file's last log line is written (it comes just after its record is)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
