@@ -13,7 +13,8 @@
     ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
     │   ├── StateConflict             a conditional write lost a race
     │   └── ObjectMissing             the S3 object is not there (any more)
-    └── FileBusy                      another live attempt is processing the file
+    ├── FileBusy                      another live attempt is processing the file
+    └── BatchFailed                   every record of an SQS batch failed (Lambda retries them)
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
 """
@@ -93,3 +94,7 @@ class ObjectMissing(StoreError):
 
 class FileBusy(ScalperError):
     """Another live attempt holds the file; the event should be delivered again later."""
+
+
+class BatchFailed(ScalperError):
+    """Every record of a batch failed; the message names each error without a library's text."""

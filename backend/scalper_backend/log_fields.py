@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import traceback
 
+from .errors import ScalperError
+
 
 def exception_fields(err: BaseException, *, message_is_ours: bool = False) -> dict[str, str | None]:
     """The exception's type and stack, and its message only when we wrote it.
@@ -16,3 +18,10 @@ def exception_fields(err: BaseException, *, message_is_ours: bool = False) -> di
         "error": str(err) if message_is_ours else None,
         "stack": "".join(traceback.format_tb(err.__traceback__)),
     }
+
+
+def safe_description(err: BaseException | None) -> str:
+    """``Type: message`` for our own errors, only ``Type`` for a library's."""
+    if isinstance(err, ScalperError):
+        return f"{type(err).__name__}: {err}"
+    return type(err).__name__

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from scalper_backend.errors import BatchFailed
 from scalper_backend.handlers import presign, processor, status
 from scalper_backend.local.runtime import LocalContext
 
@@ -60,3 +63,15 @@ def test_processor_handler_reports_only_the_failed_message(backend, load_event):
     event["Records"] = [good, bad]
 
     assert processor.handler(event, _context("processor")) == {"batchItemFailures": [{"itemIdentifier": "bad-one"}]}
+
+
+def test_a_batch_whose_every_record_failed_is_an_error_naming_each_without_a_librarys_message(backend, load_event):
+    event = load_event("sqs_s3_object_created")
+    event["Records"][0]["body"] = "not json, and maybe file contents"
+
+    # Raised, so that Lambda counts an error (the processor's alarm watches them) and retries.
+    with pytest.raises(BatchFailed) as raised:
+        processor.handler(event, _context("processor"))
+
+    assert str(raised.value) == "JSONDecodeError"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__

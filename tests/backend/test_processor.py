@@ -16,6 +16,7 @@ from scalper_backend.records import object_key, utcnow
 from scalper_backend.uploads import create_upload
 
 GOOD_CSV = b"a,b\n1,2\n"
+RAGGED_CSV = b"a,b\n1,2\n3\n"
 
 
 def _declare_and_put(backend, body: bytes, partner: str = "acme", content_type: str = "text/csv") -> S3ObjectRef:
@@ -70,6 +71,30 @@ def test_redelivery_finishes_an_interrupted_input_removal(backend):
 
     assert backend.deps.processor.process(ref) == FileState.PROCESSED
     assert backend.clients["s3"].list_objects_v2(Bucket=ref.bucket, Prefix=ref.key).get("KeyCount", 0) == 0
+
+
+def test_invalid_file_is_copied_to_quarantine_and_deleted_from_the_input_bucket(backend):
+    ref = _declare_and_put(backend, RAGGED_CSV)
+
+    assert backend.deps.processor.process(ref) == FileState.QUARANTINED
+
+    record = _record(backend, ref)
+    assert [reason.code for reason in record.reasons] == ["csv_ragged_rows"]
+    s3 = backend.clients["s3"]
+    kept = s3.get_object(Bucket=record.quarantine.bucket, Key=record.quarantine.key)["Body"].read()
+    assert (record.quarantine.bucket, kept) == (backend.settings.quarantine_bucket, RAGGED_CSV)
+    assert s3.list_objects_v2(Bucket=ref.bucket, Prefix=ref.key).get("KeyCount", 0) == 0
+
+
+def test_quarantine_publishes_one_alert_with_ids_and_reason_codes_only(backend):
+    ref = _declare_and_put(backend, RAGGED_CSV)
+
+    backend.deps.processor.process(ref)
+
+    file_id = ref.key.rsplit("/", 1)[1]
+    assert _alerts(backend) == [
+        {"event": "file.quarantined", "partner_id": "acme", "file_id": file_id, "reasons": ["csv_ragged_rows"]}
+    ]
 
 
 def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(backend, monkeypatch):

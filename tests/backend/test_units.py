@@ -47,25 +47,53 @@ def test_cursor_round_trips_for_its_own_partner_and_query():
     assert decode_cursor(encode_cursor(key), "acme", FileState.PROCESSED) == key
 
 
-@pytest.mark.parametrize(
-    ("key", "partner", "state"),
-    [
-        ({"partner_id": "globex", "file_id": "f", "created_at": "t"}, "acme", None),
-        (
-            {"partner_id": "acme", "file_id": "f", "created_at": "t", "partner_state": "acme#failed"},
-            "acme",
-            FileState.PROCESSED,
-        ),
-        ({"partner_id": "acme", "file_id": "f", "created_at": "t"}, "acme", FileState.PROCESSED),
-        ({"partner_id": "acme", "file_id": 1, "created_at": "t"}, "acme", None),
-        ({"partner_id": "acme", "file_id": "", "created_at": "2026-11-25T21:37:20.123456Z"}, "acme", None),
-        ({"partner_id": "acme", "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "created_at": "zzzz"}, "acme", None),
-    ],
-)
-def test_cursor_for_another_partner_or_query_is_refused(key, partner, state):
+# A cursor's values as the index returns them, so that a refusal below comes from the
+# check under test and not from the format check.
+CURSOR = {"partner_id": "acme", "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "created_at": "2026-11-25T21:37:20.123456Z"}
+
+
+def _refused(key: dict[str, object], partner: str, state: FileState | None) -> None:
     with pytest.raises(InvalidRequest) as err:
         decode_cursor(encode_cursor(key), partner, state)
     assert err.value.code == "invalid_cursor"
+
+
+def test_cursor_of_another_partner_is_refused():
+    theirs = {**CURSOR, "partner_id": "globex"}
+    assert decode_cursor(encode_cursor(theirs), "globex", None) == theirs
+
+    _refused(theirs, "acme", None)
+
+
+def test_cursor_of_another_partner_and_state_is_refused():
+    theirs = {**CURSOR, "partner_id": "globex", "partner_state": "globex#processed"}
+    assert decode_cursor(encode_cursor(theirs), "globex", FileState.PROCESSED) == theirs
+
+    _refused(theirs, "acme", FileState.PROCESSED)
+
+
+def test_cursor_is_bound_to_its_state_filter():
+    failed_listing = {**CURSOR, "partner_state": "acme#failed"}
+    assert decode_cursor(encode_cursor(failed_listing), "acme", FileState.FAILED) == failed_listing
+
+    _refused(failed_listing, "acme", FileState.PROCESSED)
+
+
+def test_cursor_of_an_unfiltered_listing_is_refused_with_a_state_filter():
+    _refused(CURSOR, "acme", FileState.PROCESSED)
+
+
+def test_cursor_of_a_filtered_listing_is_refused_without_its_filter():
+    _refused({**CURSOR, "partner_state": "acme#processed"}, "acme", None)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"file_id": 1}, {"file_id": ""}, {"file_id": "f"}, {"created_at": "zzzz"}, {"created_at": "t"}],
+    ids=repr,
+)
+def test_cursor_with_malformed_values_is_refused(change):
+    _refused({**CURSOR, **change}, "acme", None)
 
 
 def test_settings_name_the_missing_variable():

@@ -48,7 +48,7 @@ def test_status_and_ls_show_the_partners_own_files(stack):
 
     assert json.loads(status.stdout)["state"] == "processed"
     assert uploaded["file_id"] in listing.stdout
-    assert other.returncode != 0 and "file_not_found" in other.stderr
+    assert other.returncode == 1 and "file_not_found" in other.stderr
     assert "Traceback" not in other.stderr
 
 
@@ -58,7 +58,7 @@ def test_bad_api_key_is_a_clear_error(stack):
         [sys.executable, "-m", "silent_scalper", "ls"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
 
-    assert done.returncode != 0
+    assert done.returncode == 1
     assert "forbidden" in done.stderr and "Traceback" not in done.stderr
 
 

@@ -125,18 +125,7 @@ def _find_alert(stack: Any, file_id: str, timeout: float = 10.0) -> dict[str, An
 
 def _redeliver(stack: Any, ticket: dict[str, Any]) -> None:
     """Send the S3 notification for this upload again, as SQS at-least-once may."""
-    key = f"uploads/acme/{ticket['file_id']}"
-    notification = {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "eventName": "ObjectCreated:Put",
-                "s3": {"bucket": {"name": stack.name("InputBucket")}, "object": {"key": key, "size": 1}},
-            }
-        ]
-    }
-    stack.aws("sqs").send_message(QueueUrl=stack.queue_url("UploadEventsQueue"), MessageBody=json.dumps(notification))
+    stack.notify_created(f"uploads/acme/{ticket['file_id']}")
     stack.wait_queue_empty("UploadEventsQueue")
 
 

@@ -88,6 +88,19 @@ def test_upload_without_wait_exits_0_once_the_files_are_accepted(
     assert "a.csv  f_a      pending_upload  -" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("state", ["quarantined", "failed"])
+def test_upload_without_wait_exits_1_when_a_file_is_already_quarantined_or_failed(
+    workdir: Path, serve_upload: Callable[..., None], capsys: pytest.CaptureFixture[str], state: str
+) -> None:
+    serve_upload("f_a", "processed")
+    serve_upload("f_b", state)
+
+    code = main([*CONNECTION, "upload", "a.csv", "b.csv"])
+
+    assert code == 1
+    assert f"b.csv  f_b      {state}" in capsys.readouterr().out
+
+
 def test_upload_json_prints_one_record_per_line_with_its_path(
     workdir: Path, serve_upload: Callable[..., None], capsys: pytest.CaptureFixture[str]
 ) -> None:

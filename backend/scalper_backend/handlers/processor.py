@@ -9,11 +9,14 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..dependencies import dependencies
+from ..errors import BatchFailed
+from ..log_fields import safe_description
 from ..notifications import created_objects
 
 logger = Logger(service="scalper")
@@ -28,4 +31,9 @@ def process_record(record: SQSRecord) -> None:
 
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)
+    try:
+        return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)
+    except BatchProcessingError as err:
+        # When every record fails, Powertools raises an error quoting each record's exception
+        # and the Lambda runtime logs it; a library's message can quote file contents.
+        raise BatchFailed("; ".join(safe_description(info[1]) for info in err.child_exceptions)) from None

@@ -12,6 +12,11 @@ from typing import Any
 
 from .template import ACCOUNT_ID, Template
 
+# One cold start at a time in this process: two threads importing overlapping package
+# trees at once (the gateway's and the poller's first events) can see a module half
+# initialised and fail. On Lambda each function has a process of its own.
+_COLD_START = threading.Lock()
+
 
 @dataclass
 class LocalContext:
@@ -48,7 +53,8 @@ class LocalFunction:
         with self._lock:
             if self._handler is None:  # the cold start
                 module_name, _, attribute = self.handler_path.rpartition(".")
-                self._handler = getattr(importlib.import_module(module_name), attribute)
+                with _COLD_START:
+                    self._handler = getattr(importlib.import_module(module_name), attribute)
             context = LocalContext(
                 function_name=self.name,
                 memory_limit_in_mb=512,

@@ -1,0 +1,173 @@
+"""The embedded local stack run as a user runs it (``scalper local``), in its own process,
+and a client for it: the API through the gateway, and moto's endpoint to look inside
+buckets, queues and tables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+
+from scalper_backend.local.template import Template
+
+ROOT = Path(__file__).resolve().parents[2]
+PARTNERS = ("acme", "globex")
+FINAL = {"processed", "quarantined"}
+
+
+@dataclass
+class Stack:
+    endpoint: str
+    aws_endpoint: str
+    keys: dict[str, str]
+    template: Template
+    log: Path
+
+    def aws(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
+
+    def name(self, logical_id: str) -> str:
+        return self.template.physical_name(logical_id)
+
+    def api(self, method: str, path: str, partner: str | None = "acme", **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if partner is not None:
+            headers["x-api-key"] = self.keys[partner]
+        return requests.request(method, self.endpoint + path, headers=headers, timeout=10, **kwargs)
+
+    def upload(
+        self,
+        body: bytes,
+        *,
+        filename: str = "file.csv",
+        content_type: str = "text/csv",
+        partner: str = "acme",
+        declared: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Declare and PUT a file through the API; returns the POST answer.
+
+        ``declared`` overrides what is declared (to make the body and the declaration differ).
+        """
+        payload = {
+            "filename": filename,
+            "size": len(body),
+            "content_type": content_type,
+            "sha256": hashlib.sha256(body).hexdigest(),
+            **(declared or {}),
+        }
+        answer = self.api("POST", "/uploads", partner, json=payload)
+        assert answer.status_code == 201, answer.text
+        ticket = answer.json()
+        headers = dict(ticket["upload"]["headers"])
+        headers["Content-Length"] = str(len(body))
+        put = requests.put(ticket["upload"]["url"], data=body, headers=headers, timeout=10)
+        assert put.status_code == 200, put.text
+        return ticket  # type: ignore[no-any-return]
+
+    def wait_final(self, file_id: str, partner: str = "acme", timeout: float = 30.0) -> dict[str, Any]:
+        return self.wait_state(file_id, FINAL, partner=partner, timeout=timeout)
+
+    def wait_state(
+        self, file_id: str, states: set[str], partner: str = "acme", timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """The record once its state is one of ``states`` (or as it is when time runs out)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.api("GET", f"/files/{file_id}", partner).json()
+            if record["state"] in states or time.monotonic() > deadline:
+                return record  # type: ignore[no-any-return]
+            time.sleep(0.1)
+
+    def notify_created(self, key: str) -> None:
+        """Send the S3 notification of an object created in the input bucket, as S3 does
+        (SQS delivers at least once, so a notification may also come again)."""
+        notification = {
+            "Records": [
+                {
+                    "eventVersion": "2.1",
+                    "eventSource": "aws:s3",
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {"bucket": {"name": self.name("InputBucket")}, "object": {"key": key, "size": 1}},
+                }
+            ]
+        }
+        self.aws("sqs").send_message(QueueUrl=self.queue_url("UploadEventsQueue"), MessageBody=json.dumps(notification))
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.aws("sqs").get_queue_url(QueueName=self.name(logical_id))["QueueUrl"]  # type: ignore[no-any-return]
+
+    def wait_queue_empty(self, logical_id: str, timeout: float = 20.0) -> None:
+        sqs, url = self.aws("sqs"), self.queue_url(logical_id)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            if attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0":
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{logical_id} still has messages after {timeout}s")
+
+
+@contextmanager
+def local_stack(log: Path, *, log_level: str, partners: tuple[str, ...] = PARTNERS) -> Iterator[Stack]:
+    """``scalper local`` in its own process, its standard error (the logs) written to ``log``.
+
+    The child gets none of this shell's AWS variables: the stack sets its own fake ones.
+    """
+    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", log_level]
+    for partner in partners:
+        args += ["--partner", partner]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["PYTHONFAULTHANDLER"] = "1"  # SIGABRT then writes every thread's stack to the log
+    with log.open("w") as stderr:
+        process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=stderr, text=True, env=env)
+        try:
+            values = _read_env_lines(process, until="SCALPER_AWS_ENDPOINT", log=log)
+            yield Stack(
+                endpoint=values["SCALPER_ENDPOINT"],
+                aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
+                keys={
+                    "demo": values["SCALPER_API_KEY"],
+                    **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in partners},
+                },
+                template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
+                log=log,
+            )
+        finally:
+            _stop(process, log)
+
+
+def _stop(process: subprocess.Popen[str], log: Path) -> None:
+    """Stop the stack as Ctrl-C would; if it hangs, fail with every thread's stack."""
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        process.wait(timeout=10)
+        raise AssertionError(f"the local stack did not stop within 20 s:\n{log.read_text()[-20000:]}") from None
+
+
+def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) -> dict[str, str]:
+    assert process.stdout is not None
+    values: dict[str, str] = {}
+    for line in process.stdout:
+        name, _, value = line.strip().partition("=")
+        values[name] = value
+        if name == until:
+            return values
+    raise RuntimeError(f"the local stack did not start:\n{log.read_text()}")
