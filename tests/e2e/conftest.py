@@ -36,7 +36,14 @@ class Stack:
     template: Template
 
     def aws(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
+        # Explicit fake credentials: module-scoped fixtures run before the per-test ones set them.
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def name(self, logical_id: str) -> str:
         return self.template.physical_name(logical_id)

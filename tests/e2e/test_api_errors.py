@@ -142,6 +142,20 @@ def test_file_over_the_limit_is_413(stack):
         {"limit": "1e3"},
         {"cursor": "!!!"},
         {"cursor": "e30"},
+        {"state": "Processed"},
+        {"created_after": "yesterday"},
+        {"created_after": "2026-11-25T21:37:20"},  # no UTC offset
+        {"created_before": "2026-11-25T21:37:20Z" + "0" * 50},
+        {"created_after": "2026-11-26T00:00:00Z", "created_before": "2026-11-25T00:00:00Z"},
+        {"q": "x" * 256},
+        {"q": "a\u0000b"},
+        {"ids": ""},
+        {"ids": ",,"},
+        {"ids": "not-an-id"},
+        {"ids": ",".join(["f_01jdq3w6x1f8m3zq1v6k7c2n4r"] * 1) + ",../x"},
+        {"ids": ",".join(f"f_01jdq3w6x1f8m3zq1v6k7c2n{i:02d}" for i in range(101))},
+        {"ids": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "state": "processed"},
+        {"ids": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "cursor": "e30"},
     ],
 )
 def test_invalid_list_query_is_400(stack, query):

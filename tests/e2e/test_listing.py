@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -75,3 +77,52 @@ def test_a_cursor_cannot_be_replayed_by_another_partner(stack, upload, fresh_par
 
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "invalid_cursor"
+
+
+def test_files_by_id_are_exactly_the_callers_own(stack, upload, fresh_partner):
+    mine = [upload(b"a\n1\n", partner=fresh_partner)["file_id"] for _ in range(2)]
+    theirs = upload(b"a\n1\n", partner="globex")["file_id"]
+    unknown = "f_01jdq3w6x1f8m3zq1v6k7c2n4r"
+
+    answer = stack.api("GET", "/files", fresh_partner, params={"ids": ",".join([mine[1], theirs, unknown, mine[0]])})
+
+    assert answer.status_code == 200, answer.text
+    assert [f["file_id"] for f in answer.json()["files"]] == [mine[1], mine[0]]
+    assert answer.json()["next_cursor"] is None
+
+
+def test_listing_between_two_times(stack, upload, fresh_partner):
+    before = upload(b"a\n1\n", partner=fresh_partner)["file_id"]
+    record = stack.api("GET", f"/files/{before}", fresh_partner).json()
+    time.sleep(0.01)
+    window = [upload(b"a\n1\n", partner=fresh_partner)["file_id"] for _ in range(3)]
+    last = stack.api("GET", f"/files/{window[-1]}", fresh_partner).json()
+
+    # created_after is inclusive, created_before exclusive: [first of window, last of window).
+    first = stack.api("GET", f"/files/{window[0]}", fresh_partner).json()
+    params = {"created_after": first["created_at"], "created_before": last["created_at"], "limit": 1}
+    listed = [i for p in _all_pages(stack, fresh_partner, **params) for i in p]
+
+    assert listed == list(reversed(window[:-1]))
+    assert before not in listed and record["created_at"] < first["created_at"]
+
+
+def test_listing_by_a_piece_of_the_filename_ignores_case(stack, upload, fresh_partner):
+    wanted = upload(b"a\n1\n", partner=fresh_partner, filename="CT-Scan-2026.csv")["file_id"]
+    upload(b"a\n1\n", partner=fresh_partner, filename="vitals.csv")
+
+    found = [i for p in _all_pages(stack, fresh_partner, q="scan-20", limit=2) for i in p]
+
+    assert found == [wanted]
+
+
+def test_a_cursor_is_bound_to_the_filters_it_was_made_for(stack, upload, fresh_partner):
+    upload(b"a\n1\n", partner=fresh_partner, filename="bound-1.csv")
+    upload(b"a\n1\n", partner=fresh_partner, filename="bound-2.csv")
+    cursor = stack.api("GET", "/files", fresh_partner, params={"q": "bound", "limit": 1}).json()["next_cursor"]
+    assert cursor
+
+    for params in ({}, {"q": "other"}, {"q": "bound", "created_after": "2020-01-01T00:00:00Z"}):
+        answer = stack.api("GET", "/files", fresh_partner, params={**params, "cursor": cursor})
+        assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_cursor", params
+    assert stack.api("GET", "/files", fresh_partner, params={"q": "BOUND", "cursor": cursor}).status_code == 200
