@@ -109,12 +109,17 @@ def test_a_declaration_that_read_before_a_concurrent_one_wrote_still_gets_the_on
     # written in the record's transaction, so the late writer fails and reads the winner.
     files = backend.deps.files
     first = _declare(backend, _request())
-    real_holder_of, stale = files.holder_of, iter([None])
-    monkeypatch.setattr(files, "holder_of", lambda *a: next(stale, None) or real_holder_of(*a))
+    real_holder_of, lookups = files.holder_of, []
+
+    def read_before_the_first_write(*args):
+        lookups.append(args)
+        return None if len(lookups) == 1 else real_holder_of(*args)
+
+    monkeypatch.setattr(files, "holder_of", read_before_the_first_write)
 
     again = _declare(backend, _request())
 
-    assert again.file_id == first.file_id
+    assert again.file_id == first.file_id and len(lookups) == 2  # lost the race, then read the winner
     page = list_files(files, "acme", ListQuery())
     assert [f.file_id for f in page.files] == [first.file_id]
 
