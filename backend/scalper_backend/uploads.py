@@ -63,12 +63,14 @@ def create_upload(
     _check_size(request, settings)
     name = None if request.allow_duplicate else duplicate_key(request.sha256, request.filename)
     for _ in range(_RACE_ROUNDS):
-        holder = files.holder_of(partner_id, name) if name else None
+        holder_id = files.name_holder(partner_id, name) if name else None
+        holder = files.get(partner_id, holder_id) if holder_id else None
         if holder is not None and holder.state not in VOID_STATES:
             return _ticket_for_existing(holder, settings=settings, objects=objects, now=now())
+        # A void holder (or one whose record is gone) gives its name up to the new file.
         record = _new_record(request, partner_id, content_type, now(), settings=settings, objects=objects)
         try:
-            files.put_new(record, unique=UniqueName(name, holder.file_id if holder else None) if name else None)
+            files.put_new(record, unique=UniqueName(name, holder_id) if name else None)
         except DuplicateRace:
             _abort_multipart(record, settings=settings, objects=objects)  # undo what lost the race
             continue

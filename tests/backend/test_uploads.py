@@ -109,19 +109,29 @@ def test_a_declaration_that_read_before_a_concurrent_one_wrote_still_gets_the_on
     # written in the record's transaction, so the late writer fails and reads the winner.
     files = backend.deps.files
     first = _declare(backend, _request())
-    real_holder_of, lookups = files.holder_of, []
+    real_name_holder, lookups = files.name_holder, []
 
     def read_before_the_first_write(*args):
         lookups.append(args)
-        return None if len(lookups) == 1 else real_holder_of(*args)
+        return None if len(lookups) == 1 else real_name_holder(*args)
 
-    monkeypatch.setattr(files, "holder_of", read_before_the_first_write)
+    monkeypatch.setattr(files, "name_holder", read_before_the_first_write)
 
     again = _declare(backend, _request())
 
     assert again.file_id == first.file_id and len(lookups) == 2  # lost the race, then read the winner
     page = list_files(files, "acme", ListQuery())
     assert [f.file_id for f in page.files] == [first.file_id]
+
+
+def test_a_name_whose_file_record_is_gone_is_taken_over(backend):
+    first = _declare(backend, _request())
+    key = {"partner_id": {"S": "acme"}, "file_id": {"S": first.file_id}}
+    backend.clients["dynamodb"].delete_item(TableName=backend.settings.files_table, Key=key)
+
+    again = _declare(backend, _request())
+
+    assert again.file_id != first.file_id and again.upload is not None
 
 
 def test_the_name_item_is_invisible_to_listings_and_reads(backend):

@@ -134,8 +134,8 @@ class FilesTable:
             **({"ExpressionAttributeValues": values} if values else {}),
         }
 
-    def holder_of(self, partner_id: str, unique_key: str) -> FileRecord | None:
-        """The file that holds a (sha256, filename) name, read consistently, or ``None``."""
+    def name_holder(self, partner_id: str, unique_key: str) -> str | None:
+        """The id of the file that holds a (sha256, filename) name, read consistently."""
         try:
             response = self._client.get_item(
                 TableName=self._table, Key=_key(partner_id, unique_key), ConsistentRead=True
@@ -143,7 +143,7 @@ class FilesTable:
         except AWS_ERRORS as err:
             raise store_error("GetItem", err) from err
         item = response.get("Item")
-        return self.get(partner_id, item["holder"]["S"]) if item else None
+        return str(item["holder"]["S"]) if item else None
 
     def get(self, partner_id: str, file_id: str) -> FileRecord | None:
         """The record, or ``None``; a file of another partner is simply not found."""

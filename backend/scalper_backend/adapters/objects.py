@@ -42,23 +42,8 @@ class Objects:
 
         S3 then refuses a body that differs from what was declared.
         """
-        try:
-            return str(
-                self._client.generate_presigned_url(
-                    "put_object",
-                    Params={
-                        "Bucket": bucket,
-                        "Key": key,
-                        "ContentType": content_type,
-                        "ContentLength": size,
-                        "ChecksumSHA256": sha256_b64,
-                    },
-                    ExpiresIn=expires_in,
-                    HttpMethod="PUT",
-                )
-            )
-        except AWS_ERRORS as err:
-            raise store_error("PresignPutObject", err) from err
+        params = {"Bucket": bucket, "Key": key, "ContentType": content_type, "ContentLength": size}
+        return self._presign("put_object", {**params, "ChecksumSHA256": sha256_b64}, expires_in)
 
     def start_multipart(self, *, bucket: str, key: str, content_type: str) -> str:
         """Create a multipart upload whose parts carry SHA-256 checksums; returns its id."""
@@ -82,24 +67,16 @@ class Objects:
         expires_in: int,
     ) -> str:
         """A SigV4 presigned UploadPart whose signature covers the part's length and checksum."""
+        params = {"Bucket": bucket, "Key": key, "UploadId": upload_id, "PartNumber": part_number}
+        return self._presign("upload_part", {**params, "ContentLength": size, "ChecksumSHA256": sha256_b64}, expires_in)
+
+    def _presign(self, operation: str, params: dict[str, Any], expires_in: int) -> str:
+        """A presigned PUT URL; botocore signs every header ``params`` turns into."""
         try:
-            return str(
-                self._client.generate_presigned_url(
-                    "upload_part",
-                    Params={
-                        "Bucket": bucket,
-                        "Key": key,
-                        "UploadId": upload_id,
-                        "PartNumber": part_number,
-                        "ContentLength": size,
-                        "ChecksumSHA256": sha256_b64,
-                    },
-                    ExpiresIn=expires_in,
-                    HttpMethod="PUT",
-                )
-            )
+            url = self._client.generate_presigned_url(operation, Params=params, ExpiresIn=expires_in, HttpMethod="PUT")
         except AWS_ERRORS as err:
-            raise store_error("PresignUploadPart", err) from err
+            raise store_error(f"Presign:{operation}", err) from err
+        return str(url)
 
     def complete_multipart(
         self, *, bucket: str, key: str, upload_id: str, parts: Sequence[tuple[int, str, str]]
