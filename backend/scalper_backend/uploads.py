@@ -71,9 +71,12 @@ def create_upload(
         record = _new_record(request, partner_id, content_type, now(), settings=settings, objects=objects)
         try:
             files.put_new(record, unique=UniqueName(name, holder_id) if name else None)
-        except DuplicateRace:
-            _abort_multipart(record, settings=settings, objects=objects)  # undo what lost the race
-            continue
+        except StoreError as err:
+            # Nothing will ever name this multipart upload: do not leave it behind.
+            _abort_multipart(record, settings=settings, objects=objects)
+            if isinstance(err, DuplicateRace):
+                continue  # the next round reads the winner
+            raise
         return ticket_for(record, settings=settings, objects=objects, now=now())
     raise StoreError(f"declaration still racing after {_RACE_ROUNDS} rounds")
 

@@ -104,24 +104,32 @@ def test_a_cancelled_file_does_not_hold_its_name(backend):
     assert _declare(backend, _request()).file_id == again.file_id  # the new file holds the name now
 
 
-def test_a_declaration_that_read_before_a_concurrent_one_wrote_still_gets_the_one_file(backend, monkeypatch):
-    # The race: both requests look the name up before either writes. The name item is
-    # written in the record's transaction, so the late writer fails and reads the winner.
-    files = backend.deps.files
-    first = _declare(backend, _request())
+def _read_before_the_first_write(monkeypatch, files) -> list[tuple[str, ...]]:
+    """The race: this declaration looks the name up before a concurrent one writes it."""
     real_name_holder, lookups = files.name_holder, []
 
-    def read_before_the_first_write(*args):
+    def stale_once(*args):
         lookups.append(args)
         return None if len(lookups) == 1 else real_name_holder(*args)
 
-    monkeypatch.setattr(files, "name_holder", read_before_the_first_write)
+    monkeypatch.setattr(files, "name_holder", stale_once)
+    return lookups
 
-    again = _declare(backend, _request())
+
+@pytest.mark.parametrize("multipart", [False, True], ids=["single PUT", "multipart"])
+def test_a_declaration_that_read_before_a_concurrent_one_wrote_still_gets_the_one_file(backend, monkeypatch, multipart):
+    # The name item is written in the record's transaction, so the late writer fails,
+    # aborts what it started in S3, and reads the winner.
+    files = backend.deps.files
+    request = _multipart([b"x" * 10]) if multipart else _request()
+    first = _declare(backend, request)
+    lookups = _read_before_the_first_write(monkeypatch, files)
+
+    again = _declare(backend, request)
 
     assert again.file_id == first.file_id and len(lookups) == 2  # lost the race, then read the winner
-    page = list_files(files, "acme", ListQuery())
-    assert [f.file_id for f in page.files] == [first.file_id]
+    assert [f.file_id for f in list_files(files, "acme", ListQuery()).files] == [first.file_id]
+    assert len(_s3_uploads(backend)) == (1 if multipart else 0)
 
 
 def test_a_name_whose_file_record_is_gone_is_taken_over(backend):
