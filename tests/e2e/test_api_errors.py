@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -84,6 +85,13 @@ def test_body_that_is_not_json_is_invalid_json(stack):
     _error(stack.api("POST", "/uploads", data=b"[1, 2]"), 400, "invalid_json")
     _error(stack.api("POST", "/uploads"), 400, "invalid_json")
     _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary"), 400, "invalid_json")
+
+
+def test_a_body_that_names_a_key_twice_is_invalid_json(stack):
+    body = json.dumps(GOOD)[:-1] + ', "filename": "b.csv"}'
+    _error(stack.api("POST", "/uploads", data=body.encode()), 400, "invalid_json")
+    nested = json.dumps({**GOOD, "metadata": {"k": "v"}}).replace('"k": "v"', '"k": "v", "k": "w"')
+    _error(stack.api("POST", "/uploads", data=nested.encode()), 400, "invalid_json")
 
 
 @pytest.mark.parametrize(
