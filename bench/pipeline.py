@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import itertools
 import json
 import statistics
 import sys
@@ -105,8 +106,11 @@ def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
         s3, bucket = stack.client("s3"), stack.name_of("OutputBucket")
         with Client(endpoint=stack.endpoint, api_key=stack.add_partner("bench")) as client:
 
+            names = itertools.count()
+
             def pipeline() -> None:
-                ids = [client.upload(path).file_id for _ in range(files)]
+                # A new name each time: the same bytes and name would be one file (a duplicate).
+                ids = [client.upload(path, filename=f"bench-{next(names)}.csv").file_id for _ in range(files)]
                 for file_id in ids:
                     if client.wait(file_id, timeout=120, interval=0.05).state.value != "processed":
                         raise RuntimeError("benchmark file was not processed")

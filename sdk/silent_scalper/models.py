@@ -18,7 +18,10 @@ __all__ = [
     "FilePage",
     "FileRecord",
     "FileState",
+    "MultipartTarget",
     "OutputLocation",
+    "PartChecksum",
+    "PartTarget",
     "ProcessingError",
     "QuarantineLocation",
     "Reason",
@@ -40,6 +43,8 @@ class FileState(StrEnum):
     PROCESSED = "processed"
     QUARANTINED = "quarantined"
     FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
 
 
 class Reason(_Payload):
@@ -47,6 +52,13 @@ class Reason(_Payload):
 
     code: str
     message: str
+
+
+class PartChecksum(_Payload):
+    """One part of a multipart declaration: its number (from 1) and SHA-256 (hex)."""
+
+    part_number: int
+    sha256: str
 
 
 class UploadRequest(_Payload):
@@ -57,6 +69,9 @@ class UploadRequest(_Payload):
     content_type: str
     sha256: str
     metadata: dict[str, str] | None = None
+    allow_duplicate: bool | None = None
+    parts: list[PartChecksum] | None = None
+    part_size: int | None = None
 
 
 class UploadTarget(_Payload):
@@ -67,12 +82,32 @@ class UploadTarget(_Payload):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class PartTarget(UploadTarget):
+    """Where and how to send one part of a multipart upload."""
+
+    part_number: int
+
+
+class MultipartTarget(_Payload):
+    """Where to send each part (URLs for at most 1,000 parts per answer)."""
+
+    part_size: int
+    parts: list[PartTarget]
+
+
 class UploadTicket(_Payload):
-    """The answer to ``POST /uploads``: the file's id and its presigned target."""
+    """The answer to ``POST /uploads``: the file's id and where to send its bytes.
+
+    ``upload`` (one PUT) or ``multipart`` is set while the file awaits its bytes; with
+    ``duplicate_of`` set, the partner already has this file and there is nothing to send.
+    """
 
     file_id: str
-    upload: UploadTarget
-    expires_at: datetime
+    state: FileState | None = None
+    duplicate_of: str | None = None
+    upload: UploadTarget | None = None
+    multipart: MultipartTarget | None = None
+    expires_at: datetime | None = None
 
 
 class OutputLocation(_Payload):
@@ -134,11 +169,11 @@ class FileRecord(_Payload):
     def is_final(self) -> bool:
         """Whether the file will not change state any more.
 
-        ``processed`` and ``quarantined`` are final; ``failed`` is final unless the
-        error says it will be retried (a ``failed`` record without an error is final,
-        since nothing promises a retry).
+        ``processed``, ``quarantined``, ``expired`` and ``cancelled`` are final;
+        ``failed`` is final unless the error says it will be retried (a ``failed``
+        record without an error is final, since nothing promises a retry).
         """
-        if self.state in (FileState.PROCESSED, FileState.QUARANTINED):
+        if self.state in (FileState.PROCESSED, FileState.QUARANTINED, FileState.EXPIRED, FileState.CANCELLED):
             return True
         if self.state is FileState.FAILED:
             return self.error is None or not self.error.retryable

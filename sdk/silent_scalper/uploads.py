@@ -104,10 +104,11 @@ class Uploads:
                 json=declaration.model_dump(exclude_none=True),
             )
             logger.info("declared file %s (%d bytes)", ticket.file_id, size)
-            # An empty stream would make requests fall back to chunked encoding, which
-            # the signed Content-Length forbids.
-            self._transport.put_presigned(ticket.upload, stream if size else b"")
-            logger.info("uploaded file %s", ticket.file_id)
+            if ticket.upload is not None:  # None: the partner already has this file
+                # An empty stream would make requests fall back to chunked encoding, which
+                # the signed Content-Length forbids.
+                self._transport.put_presigned(ticket.upload, stream if size else b"")
+                logger.info("uploaded file %s", ticket.file_id)
         return self._files.get(ticket.file_id)
 
 

@@ -300,6 +300,9 @@ def test_the_rest_api_routes_require_an_api_key_and_invoke_their_functions(deplo
             routes[(method.upper(), path)] = re.search(r"functions/\$\{(\w+)\.Arn\}/invocations", uri)[1]
     assert routes == {
         ("POST", "/uploads"): "PresignFunction",
+        ("POST", "/uploads/{file_id}/parts"): "PresignFunction",
+        ("POST", "/uploads/{file_id}/complete"): "PresignFunction",
+        ("DELETE", "/uploads/{file_id}"): "PresignFunction",
         ("GET", "/files/{file_id}"): "StatusFunction",
         ("GET", "/files"): "StatusFunction",
     }

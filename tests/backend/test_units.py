@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
 from scalper_backend.config import Settings
 from scalper_backend.errors import ConfigurationError, InvalidRequest
-from scalper_backend.listing import decode_cursor, encode_cursor
+from scalper_backend.listing import ListQuery, decode_cursor, encode_cursor
 from scalper_backend.models import FileState
 from scalper_backend.notifications import created_objects
-from scalper_backend.records import new_file_id, object_key, parse_object_key, timestamp, utcnow
+from scalper_backend.records import (
+    FILE_ID_PATTERN,
+    duplicate_key,
+    new_file_id,
+    object_key,
+    parse_object_key,
+    timestamp,
+    utcnow,
+)
 
 
 def test_file_ids_are_unique_and_sort_by_creation_time():
@@ -37,63 +48,57 @@ def test_timestamps_are_fixed_width_even_on_a_whole_second():
     assert timestamp(moment).endswith(".000000Z")
 
 
-def test_cursor_round_trips_for_its_own_partner_and_query():
-    key = {
-        "partner_id": "acme",
-        "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r",
-        "created_at": "2026-11-25T21:37:20.123456Z",
-        "partner_state": "acme#processed",
-    }
-    assert decode_cursor(encode_cursor(key), "acme", FileState.PROCESSED) == key
-
-
-# A cursor's values as the index returns them, so that a refusal below comes from the
-# check under test and not from the format check.
-CURSOR = {"partner_id": "acme", "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "created_at": "2026-11-25T21:37:20.123456Z"}
-
-
-def _refused(key: dict[str, object], partner: str, state: FileState | None) -> None:
-    with pytest.raises(InvalidRequest) as err:
-        decode_cursor(encode_cursor(key), partner, state)
-    assert err.value.code == "invalid_cursor"
-
-
-def test_cursor_of_another_partner_is_refused():
-    theirs = {**CURSOR, "partner_id": "globex"}
-    assert decode_cursor(encode_cursor(theirs), "globex", None) == theirs
-
-    _refused(theirs, "acme", None)
-
-
-def test_cursor_of_another_partner_and_state_is_refused():
-    theirs = {**CURSOR, "partner_id": "globex", "partner_state": "globex#processed"}
-    assert decode_cursor(encode_cursor(theirs), "globex", FileState.PROCESSED) == theirs
-
-    _refused(theirs, "acme", FileState.PROCESSED)
-
-
-def test_cursor_is_bound_to_its_state_filter():
-    failed_listing = {**CURSOR, "partner_state": "acme#failed"}
-    assert decode_cursor(encode_cursor(failed_listing), "acme", FileState.FAILED) == failed_listing
-
-    _refused(failed_listing, "acme", FileState.PROCESSED)
-
-
-def test_cursor_of_an_unfiltered_listing_is_refused_with_a_state_filter():
-    _refused(CURSOR, "acme", FileState.PROCESSED)
-
-
-def test_cursor_of_a_filtered_listing_is_refused_without_its_filter():
-    _refused({**CURSOR, "partner_state": "acme#processed"}, "acme", None)
+KEY = {"partner_id": "acme", "file_id": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "created_at": "2026-11-25T21:37:20.123456Z"}
+PROCESSED = ListQuery(state=FileState.PROCESSED)
+NOVEMBER = ListQuery(
+    created_after=datetime(2026, 11, 1, tzinfo=UTC), created_before=datetime(2026, 12, 1, tzinfo=UTC), q="Scan"
+)
 
 
 @pytest.mark.parametrize(
-    "change",
-    [{"file_id": 1}, {"file_id": ""}, {"file_id": "f"}, {"created_at": "zzzz"}, {"created_at": "t"}],
-    ids=repr,
+    ("key", "query"),
+    [(KEY, ListQuery()), ({**KEY, "partner_state": "acme#processed"}, PROCESSED), (KEY, NOVEMBER)],
 )
-def test_cursor_with_malformed_values_is_refused(change):
-    _refused({**CURSOR, **change}, "acme", None)
+def test_cursor_round_trips_for_its_own_partner_and_query(key, query):
+    assert decode_cursor(encode_cursor(key, query), "acme", query) == key
+
+
+@pytest.mark.parametrize(
+    ("key", "made_for", "used_for"),
+    [
+        ({**KEY, "partner_id": "globex"}, ListQuery(), ListQuery()),  # another partner's partition
+        ({**KEY, "partner_state": "acme#failed"}, PROCESSED, PROCESSED),  # another state's partition
+        (KEY, ListQuery(), PROCESSED),  # a key without the state index's attribute
+        ({**KEY, "partner_state": "acme#processed"}, PROCESSED, ListQuery(state=FileState.FAILED)),
+        (KEY, NOVEMBER, ListQuery()),  # made for a filtered listing, used without the filters
+        (KEY, NOVEMBER, replace(NOVEMBER, q="report")),  # another q
+        (KEY, NOVEMBER, replace(NOVEMBER, created_before=datetime(2026, 11, 30, tzinfo=UTC))),  # other bounds
+        ({**KEY, "created_at": "2026-10-01T00:00:00.000000Z"}, NOVEMBER, NOVEMBER),  # a key outside the bounds
+        ({**KEY, "file_id": 1}, ListQuery(), ListQuery()),
+        ({**KEY, "file_id": ""}, ListQuery(), ListQuery()),
+        ({**KEY, "created_at": "zzzz"}, ListQuery(), ListQuery()),
+    ],
+)
+def test_cursor_for_another_partner_or_query_is_refused(key, made_for, used_for):
+    with pytest.raises(InvalidRequest) as err:
+        decode_cursor(encode_cursor(key, made_for), "acme", used_for)
+    assert err.value.code == "invalid_cursor"
+
+
+def test_q_is_matched_ignoring_case_so_its_case_does_not_change_the_cursor():
+    assert replace(NOVEMBER, q="SCAN").fingerprint() == NOVEMBER.fingerprint()
+
+
+def test_created_before_is_exclusive_to_the_microsecond():
+    assert NOVEMBER.created.start == "2026-11-01T00:00:00.000000Z"
+    assert NOVEMBER.created.end == "2026-11-30T23:59:59.999999Z"
+
+
+def test_duplicate_keys_are_per_name_and_content_and_never_contain_the_filename():
+    key = duplicate_key("a" * 64, "scan.csv")
+    assert key.startswith("dup#") and "scan" not in key
+    assert key != duplicate_key("a" * 64, "scan2.csv") and key != duplicate_key("b" * 64, "scan.csv")
+    assert not re.match(FILE_ID_PATTERN, key)
 
 
 def test_settings_name_the_missing_variable():

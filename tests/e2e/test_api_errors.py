@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 
 import pytest
@@ -94,6 +95,13 @@ def test_body_that_is_not_json_is_invalid_json(stack):
     _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary"), 400, "invalid_json")
 
 
+def test_a_body_that_names_a_key_twice_is_invalid_json(stack):
+    body = json.dumps(GOOD)[:-1] + ', "filename": "b.csv"}'
+    _error(stack.api("POST", "/uploads", data=body.encode()), 400, "invalid_json")
+    nested = json.dumps({**GOOD, "metadata": {"k": "v"}}).replace('"k": "v"', '"k": "v", "k": "w"')
+    _error(stack.api("POST", "/uploads", data=nested.encode()), 400, "invalid_json")
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -149,7 +157,21 @@ def test_file_over_the_limit_is_413(stack):
         ({"limit": "\u0663"}, "invalid_request"),
         ({"limit": "1e3"}, "invalid_request"),
         ({"cursor": "!!!"}, "invalid_cursor"),
-        ({"cursor": "e30"}, "invalid_cursor"),  # base64 of {}
+        ({"cursor": "e30"}, "invalid_cursor"),
+        ({"state": "Processed"}, "invalid_request"),
+        ({"created_after": "yesterday"}, "invalid_request"),
+        ({"created_after": "2026-11-25T21:37:20"}, "invalid_request"),  # no UTC offset
+        ({"created_before": "2026-11-25T21:37:20Z" + "0" * 50}, "invalid_request"),
+        ({"created_after": "2026-11-26T00:00:00Z", "created_before": "2026-11-25T00:00:00Z"}, "invalid_request"),
+        ({"q": "x" * 256}, "invalid_request"),
+        ({"q": "a\u0000b"}, "invalid_request"),
+        ({"ids": ""}, "invalid_request"),
+        ({"ids": ",,"}, "invalid_request"),
+        ({"ids": "not-an-id"}, "invalid_request"),
+        ({"ids": ",".join(["f_01jdq3w6x1f8m3zq1v6k7c2n4r"] * 1) + ",../x"}, "invalid_request"),
+        ({"ids": ",".join(f"f_01jdq3w6x1f8m3zq1v6k7c2n{i:02d}" for i in range(101))}, "invalid_request"),
+        ({"ids": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "state": "processed"}, "invalid_request"),
+        ({"ids": "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "cursor": "e30"}, "invalid_request"),
     ],
 )
 def test_invalid_list_query_is_400(stack, query, code):

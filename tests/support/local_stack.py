@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -36,7 +37,29 @@ class Stack:
     log: Path
 
     def aws(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
+        # Explicit fake credentials: a module-scoped fixture must not depend on test order.
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def add_partner(self, partner: str) -> str:
+        """Onboard a partner of the test's own, as an operator would: an API key in the usage
+        plan mapped to the partner id. Returns the partner id (its key goes to ``keys``)."""
+        value = secrets.token_urlsafe(30)
+        apigateway = self.aws("apigateway")
+        key = apigateway.create_api_key(name=f"partner-{partner}", enabled=True, value=value)
+        plan = apigateway.get_usage_plans()["items"][0]["id"]
+        apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
+        self.aws("dynamodb").put_item(
+            TableName=self.name("PartnersTable"),
+            Item={"principal": {"S": f"apikey:{key['id']}"}, "partner_id": {"S": partner}},
+        )
+        self.keys[partner] = value
+        return partner
 
     def name(self, logical_id: str) -> str:
         return self.template.physical_name(logical_id)
@@ -59,12 +82,14 @@ class Stack:
         """Declare and PUT a file through the API; returns the POST answer.
 
         ``declared`` overrides what is declared (to make the body and the declaration differ).
+        Every call makes a new file (``allow_duplicate``): tests send the same bytes often.
         """
         payload = {
             "filename": filename,
             "size": len(body),
             "content_type": content_type,
             "sha256": hashlib.sha256(body).hexdigest(),
+            "allow_duplicate": True,
             **(declared or {}),
         }
         answer = self.api("POST", "/uploads", partner, json=payload)

@@ -65,6 +65,8 @@ def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
                 **({"SSEType": sse["SSEType"], "KMSMasterKeyId": sse["KMSMasterKeyId"]} if "SSEType" in sse else {}),
             }
         dynamodb.create_table(**params)
+        if "TimeToLiveSpecification" in props:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
         out.names[logical_id] = name
 
 
