@@ -9,7 +9,8 @@
     │   ├── Forbidden                 403 forbidden / unknown_partner
     │   ├── FileNotFound              404 file_not_found
     │   ├── FileTooLarge              413 file_too_large
-    │   └── UnsupportedContentType    415 unsupported_content_type
+    │   ├── UnsupportedContentType    415 unsupported_content_type
+    │   └── UnsupportedMediaType      415 unsupported_media_type
     ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
     │   ├── StateConflict             a conditional write lost a race
     │   └── ObjectMissing             the S3 object is not there (any more)
@@ -70,6 +71,13 @@ class FileTooLarge(ApiError):
 class UnsupportedContentType(ApiError):
     status = 415
     code = "unsupported_content_type"
+
+
+class UnsupportedMediaType(ApiError):
+    """The request body is not declared as JSON (its own Content-Type, not the file's)."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class StoreError(ScalperError):

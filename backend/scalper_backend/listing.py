@@ -82,7 +82,8 @@ def decode_cursor(cursor: str, partner_id: str, state: FileState | None) -> dict
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, RecursionError):
+        # RecursionError: a cursor of nested brackets, a parser's limit, not our fault.
         raise invalid from None
     expected = {"partner_id", "file_id", "created_at"} | ({"partner_state"} if state else set())
     if not isinstance(key, dict) or set(key) != expected or not all(isinstance(v, str) for v in key.values()):

@@ -60,8 +60,9 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
 
 
 def test_every_api_route_requires_an_api_key(template):
-    assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
-    routes = {(r.method, r.path) for r in template.api_routes()}
+    api = template.api("api_key")
+    assert template.api_properties(api.logical_id)["Auth"]["ApiKeyRequired"] is True
+    routes = {(r.method, r.path) for r in api.routes}
     assert routes == {("POST", "/uploads"), ("GET", "/files/{file_id}"), ("GET", "/files")}
 
 

@@ -80,10 +80,11 @@ def test_unknown_route_is_a_json_404(stack, method, path):
 
 
 def test_body_that_is_not_json_is_invalid_json(stack):
-    _error(stack.api("POST", "/uploads", data=b"{not json"), 400, "invalid_json")
-    _error(stack.api("POST", "/uploads", data=b"[1, 2]"), 400, "invalid_json")
+    json_body = {"Content-Type": "application/json"}
+    _error(stack.api("POST", "/uploads", data=b"{not json", headers=json_body), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"[1, 2]", headers=json_body), 400, "invalid_json")
     _error(stack.api("POST", "/uploads"), 400, "invalid_json")
-    _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary"), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary", headers=json_body), 400, "invalid_json")
 
 
 @pytest.mark.parametrize(
