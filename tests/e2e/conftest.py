@@ -13,13 +13,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 import requests
+from support.signing import Keys, send
 
 from scalper_backend.local.template import Template
 
@@ -34,6 +35,8 @@ class Stack:
     aws_endpoint: str
     keys: dict[str, str]
     template: Template
+    iam_endpoint: str = ""
+    iam_keys: dict[str, Keys] = field(default_factory=dict)
 
     def aws(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
@@ -46,6 +49,12 @@ class Stack:
         if partner is not None:
             headers["x-api-key"] = self.keys[partner]
         return requests.request(method, self.endpoint + path, headers=headers, timeout=10, **kwargs)
+
+    def iam_api(self, method: str, path: str, partner: str | None = "acme", **kwargs: Any) -> requests.Response:
+        """A request to the IAM API, SigV4-signed with the partner's IAM user (unsigned for ``None``)."""
+        if partner is None:
+            return requests.request(method, self.iam_endpoint + path, timeout=10, **kwargs)
+        return send(method, self.iam_endpoint + path, self.iam_keys[partner], **kwargs)
 
     def wait_final(self, file_id: str, partner: str = "acme", timeout: float = 30.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -91,6 +100,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in PARTNERS},
                 },
                 template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
+                iam_endpoint=values["SCALPER_IAM_ENDPOINT"],
+                iam_keys={
+                    p: Keys(
+                        values[f"SCALPER_AWS_ACCESS_KEY_ID_{p.upper()}"],
+                        values[f"SCALPER_AWS_SECRET_ACCESS_KEY_{p.upper()}"],
+                    )
+                    for p in ("demo", *PARTNERS)
+                },
             )
         finally:
             process.terminate()
@@ -141,3 +158,38 @@ def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
         return ticket  # type: ignore[no-any-return]
 
     return _upload
+
+
+@pytest.fixture
+def onboard(stack: Stack) -> Callable[..., Any]:
+    """Onboard a partner into the running stack as ``scalper admin partner create`` does.
+
+    ``plan`` names a usage plan id other than the template's (a test's own limits).
+    Returns the new key; the partner's API key is also in ``stack.keys``.
+    """
+    from scalper_backend.adapters.api_keys import ApiKeys
+    from scalper_backend.adapters.partners_table import PartnersTable
+    from scalper_backend.onboarding import create_partner
+
+    def _onboard(partner_id: str, *, iam_arn: str | None = None, plan: str | None = None) -> Any:
+        apigateway = stack.aws("apigateway")
+        plan_name = stack.template.resolve(stack.template.properties("PartnersUsagePlan")["UsagePlanName"])
+        plan_id = plan or next(p["id"] for p in apigateway.get_usage_plans()["items"] if p["name"] == plan_name)
+        new = create_partner(
+            partner_id,
+            keys=ApiKeys(apigateway, plan_id),
+            table=PartnersTable(stack.aws("dynamodb"), stack.name("PartnersTable")),
+            iam_arn=iam_arn,
+        )
+        stack.keys[partner_id] = new.api_key
+        return new
+
+    return _onboard
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """A partner id no other test uses (the session's stack is shared)."""
+    import secrets
+
+    return lambda prefix: f"{prefix}-{secrets.token_hex(4)}"
