@@ -132,7 +132,8 @@ class Gateway:
         if own and caller.throttle_name and not self._throttles.allow(caller.throttle_name, own):
             raise Refusal("THROTTLED")
         method_throttle = self.api.method_throttle
-        if method_throttle and not self._throttles.allow(f"method:{route.method} {route.resource}", method_throttle):
+        method = f"method:{self.api.logical_id} {route.method} {route.resource}"
+        if method_throttle and not self._throttles.allow(method, method_throttle):
             raise Refusal("THROTTLED")
 
 
