@@ -50,6 +50,25 @@ class Stack:
             headers["x-api-key"] = self.keys[partner]
         return requests.request(method, self.endpoint + path, headers=headers, timeout=10, **kwargs)
 
+    def partners_plan_id(self) -> str:
+        """The id moto gave the template's PartnersUsagePlan."""
+        name = self.template.resolve(self.template.properties("PartnersUsagePlan")["UsagePlanName"])
+        return next(p["id"] for p in self.aws("apigateway").get_usage_plans()["items"] if p["name"] == name)
+
+    def deployed_stack(self, name: str) -> None:
+        """A CloudFormation stack in moto with the outputs a deployed template.yaml has, for
+        ``scalper admin --stack-name`` (boto3 reaches moto through ``AWS_ENDPOINT_URL``)."""
+        import json
+
+        template = {
+            "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                "PartnersTableName": {"Value": self.name("PartnersTable")},
+                "PartnersUsagePlanId": {"Value": self.partners_plan_id()},
+            },
+        }
+        self.aws("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+
     def iam_api(self, method: str, path: str, partner: str | None = "acme", **kwargs: Any) -> requests.Response:
         """A request to the IAM API, SigV4-signed with the partner's IAM user (unsigned for ``None``)."""
         if partner is None:
@@ -172,12 +191,9 @@ def onboard(stack: Stack) -> Callable[..., Any]:
     from scalper_backend.onboarding import create_partner
 
     def _onboard(partner_id: str, *, iam_arn: str | None = None, plan: str | None = None) -> Any:
-        apigateway = stack.aws("apigateway")
-        plan_name = stack.template.resolve(stack.template.properties("PartnersUsagePlan")["UsagePlanName"])
-        plan_id = plan or next(p["id"] for p in apigateway.get_usage_plans()["items"] if p["name"] == plan_name)
         new = create_partner(
             partner_id,
-            keys=ApiKeys(apigateway, plan_id),
+            keys=ApiKeys(stack.aws("apigateway"), plan or stack.partners_plan_id()),
             table=PartnersTable(stack.aws("dynamodb"), stack.name("PartnersTable")),
             iam_arn=iam_arn,
         )

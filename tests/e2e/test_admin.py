@@ -140,18 +140,8 @@ def test_local_without_an_endpoint_says_what_to_set(stack):
 
 def test_the_same_command_works_against_a_deployed_stack_through_its_outputs(stack, unique):
     """The --stack-name path, with boto3 sent to moto by AWS_ENDPOINT_URL instead of AWS."""
-    apigateway = stack.aws("apigateway")
-    plan_name = stack.template.resolve(stack.template.properties("PartnersUsagePlan")["UsagePlanName"])
-    plan_id = next(p["id"] for p in apigateway.get_usage_plans()["items"] if p["name"] == plan_name)
     deployed = unique("deployed")
-    template = {
-        "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {
-            "PartnersTableName": {"Value": stack.name("PartnersTable")},
-            "PartnersUsagePlanId": {"Value": plan_id},
-        },
-    }
-    stack.aws("cloudformation").create_stack(StackName=deployed, TemplateBody=json.dumps(template))
+    stack.deployed_stack(deployed)
     aws = {
         "AWS_ENDPOINT_URL": stack.aws_endpoint,
         "AWS_ACCESS_KEY_ID": "operator",
