@@ -30,10 +30,6 @@ from .throttle import Throttles
 # "Quotas for configuring and running a REST API in API Gateway" (neither can be raised).
 MAX_BODY_BYTES = 10 * 1024 * 1024
 MAX_REQUEST_LINE_AND_HEADER_BYTES = 10_240
-# A body over the limit is read and dropped up to this size, so that the client sees the
-# 413 instead of a reset connection; beyond it the connection is closed unread.
-_MAX_DRAIN_BYTES = 64 * 1024 * 1024
-_CHUNK = 1024 * 1024
 
 
 class Authenticator(Protocol):
@@ -90,10 +86,7 @@ class Gateway:
             return self.refusal_response(refusal, request_id)
 
     def refusal_response(self, refusal: Refusal, request_id: str) -> Response:
-        response = render(self.api.responses, refusal, request_id)
-        if refusal.response_type == "REQUEST_TOO_LARGE":
-            response.headers["Connection"] = "close"  # what is left of the body is not read
-        return response
+        return render(self.api.responses, refusal, request_id)
 
     def _handle(self, request: Request, request_id: str) -> Response:
         prefix = f"/{self.api.stage}"
@@ -145,13 +138,8 @@ def _check_request_line_and_headers(request: Request) -> None:
 
 
 def _read_body(request: Request) -> bytes:
-    """The body, or ``Refusal`` when it is over the limit (declared or chunked)."""
-    declared = request.content_length
-    if declared is not None and declared > MAX_BODY_BYTES:
-        if declared <= _MAX_DRAIN_BYTES:
-            while request.stream.read(_CHUNK):
-                pass
-        raise Refusal("REQUEST_TOO_LARGE")
+    """The body, or ``Refusal`` when it is over the limit (declared or chunked). What is
+    left of a refused body is never read: the server closes every connection anyway."""
     body = request.stream.read(MAX_BODY_BYTES + 1)
     if len(body) > MAX_BODY_BYTES:
         raise Refusal("REQUEST_TOO_LARGE")
