@@ -10,6 +10,7 @@ import hashlib
 import json
 
 import pytest
+from support.api_errors import json_error
 
 pytestmark = pytest.mark.e2e
 
@@ -18,25 +19,17 @@ JSON = {"Content-Type": "application/json"}
 TEN_MB = 10 * 1024 * 1024
 
 
-def _error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] == code and error["message"] and error["request_id"]
-    return error
-
-
 @pytest.mark.parametrize("size", [TEN_MB + 1, 30 * 1024 * 1024])
 def test_a_body_over_10_mb_is_request_too_large(stack, size):
     response = stack.api("POST", "/uploads", data=b" " * size, headers=JSON)
 
-    _error(response, 413, "request_too_large")  # the whole answer, not a reset connection
+    json_error(response, 413, "request_too_large")  # the whole answer, not a reset connection
 
 
 def test_a_chunked_body_over_10_mb_is_request_too_large(stack):
     chunks = (b" " * (1024 * 1024) for _ in range(11))  # no Content-Length: sent chunked
 
-    _error(stack.api("POST", "/uploads", data=chunks, headers=JSON), 413, "request_too_large")
+    json_error(stack.api("POST", "/uploads", data=chunks, headers=JSON), 413, "request_too_large")
 
 
 def test_a_body_of_exactly_10_mb_reaches_the_function(stack):
@@ -55,15 +48,15 @@ def test_a_body_of_exactly_10_mb_reaches_the_function(stack):
     ],
 )
 def test_headers_over_the_limit_get_our_json_error_not_html(stack, headers):
-    _error(stack.api("GET", "/files", headers=headers), 413, "request_too_large")
+    json_error(stack.api("GET", "/files", headers=headers), 413, "request_too_large")
 
 
 def test_headers_under_the_limit_pass(stack):
     assert stack.api("GET", "/files", headers={"X-Big": "a" * 9_000}).status_code == 200
 
 
-def test_a_request_line_over_the_limit_gets_our_json_error(stack):
-    _error(stack.api("GET", "/files", params={"cursor": "c" * 70_000}), 413, "request_too_large")
+def test_a_request_line_over_the_limit_gets_our_jsonjson_error(stack):
+    json_error(stack.api("GET", "/files", params={"cursor": "c" * 70_000}), 413, "request_too_large")
 
 
 @pytest.mark.parametrize(
@@ -75,20 +68,20 @@ def test_a_request_line_over_the_limit_gets_our_json_error(stack):
     ],
 )
 def test_a_deeply_nested_cursor_is_invalid_cursor_not_a_crash(stack, cursor):
-    _error(stack.api("GET", "/files", params={"cursor": cursor}), 400, "invalid_cursor")
+    json_error(stack.api("GET", "/files", params={"cursor": cursor}), 400, "invalid_cursor")
 
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
 def test_a_body_not_declared_as_json_is_unsupported_media_type(stack, content_type):
     response = stack.api("POST", "/uploads", data=json.dumps(GOOD), headers={"Content-Type": content_type})
 
-    _error(response, 415, "unsupported_media_type")
+    json_error(response, 415, "unsupported_media_type")
 
 
 def test_a_body_that_repeats_a_key_is_invalid_json(stack):
     body = json.dumps(GOOD).replace('"size": 4', '"size": -1, "size": 8')
 
-    error = _error(stack.api("POST", "/uploads", data=body, headers=JSON), 400, "invalid_json")
+    error = json_error(stack.api("POST", "/uploads", data=body, headers=JSON), 400, "invalid_json")
 
     assert "size" in error["message"]
 
@@ -102,7 +95,7 @@ def test_a_key_disabled_after_use_is_refused_at_once(stack, onboard, unique):
         apiKey=new.api_key_id, patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}]
     )
 
-    _error(stack.api("GET", "/files", partner), 403, "forbidden")
+    json_error(stack.api("GET", "/files", partner), 403, "forbidden")
 
 
 def test_a_key_removed_from_the_usage_plan_after_use_is_refused_at_once(stack, onboard, unique):
@@ -114,7 +107,7 @@ def test_a_key_removed_from_the_usage_plan_after_use_is_refused_at_once(stack, o
 
     apigateway.delete_usage_plan_key(usagePlanId=plan, keyId=new.api_key_id)
 
-    _error(stack.api("GET", "/files", partner), 403, "forbidden")
+    json_error(stack.api("GET", "/files", partner), 403, "forbidden")
 
 
 def test_a_deleted_key_is_refused_at_once(stack, onboard, unique):
@@ -124,4 +117,4 @@ def test_a_deleted_key_is_refused_at_once(stack, onboard, unique):
 
     stack.aws("apigateway").delete_api_key(apiKey=new.api_key_id)
 
-    _error(stack.api("GET", "/files", partner), 403, "forbidden")
+    json_error(stack.api("GET", "/files", partner), 403, "forbidden")

@@ -12,17 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
+from support.api_errors import json_error
 from support.signing import Keys, send
 
 pytestmark = pytest.mark.e2e
-
-
-def _error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.text[:300]
-    assert response.headers["Content-Type"].startswith("application/json")
-    error = response.json()["error"]
-    assert error["code"] == code and error["message"] and error["request_id"]
-    return error
 
 
 def _iam_user(stack, name: str) -> tuple[str, Keys]:
@@ -59,17 +52,19 @@ def test_a_file_declared_over_iam_is_processed_and_seen_through_both_apis(stack)
 
 
 def test_an_unsigned_request_is_forbidden(stack):
-    error = _error(stack.iam_api("GET", "/files", partner=None), 403, "forbidden")
+    error = json_error(stack.iam_api("GET", "/files", partner=None), 403, "forbidden")
 
     assert "sign the request with SigV4" in error["message"]
 
 
 def test_an_api_key_does_not_open_the_iam_api(stack):
-    _error(stack.iam_api("GET", "/files", partner=None, headers={"x-api-key": stack.keys["acme"]}), 403, "forbidden")
+    response = stack.iam_api("GET", "/files", partner=None, headers={"x-api-key": stack.keys["acme"]})
+
+    json_error(response, 403, "forbidden")
 
 
 def test_a_signed_request_to_an_unknown_route_is_forbidden_as_on_aws(stack):
-    _error(stack.iam_api("GET", "/nope", "acme"), 403, "forbidden")
+    json_error(stack.iam_api("GET", "/nope", "acme"), 403, "forbidden")
 
 
 def _replace_header(name: str, value: str):
@@ -92,27 +87,28 @@ def test_a_request_changed_after_signing_is_refused(stack, tamper):
 
     response = stack.iam_api("POST", "/uploads", "acme", json_body=body, tamper=tamper)
 
-    error = _error(response, 403, "signature_invalid")
+    error = json_error(response, 403, "signature_invalid")
     assert response.headers["x-amzn-ErrorType"] == "InvalidSignatureException"
     assert "signature" in error["message"].lower()
 
 
 def test_a_changed_path_is_refused(stack):
-    tamper = lambda u, h, b: (u.replace("f_01jdq3w6x1f8m3zq1v6k7c2n4r", "f_01jdq3w6x1f8m3zq1v6k7c2n4s"), h, b)  # noqa: E731
+    signed, other = "f_01jdq3w6x1f8m3zq1v6k7c2n4r", "f_01jdq3w6x1f8m3zq1v6k7c2n4s"
+    tamper = lambda u, h, b: (u.replace(signed, other), h, b)  # noqa: E731
 
-    _error(stack.iam_api("GET", "/files/f_01jdq3w6x1f8m3zq1v6k7c2n4r", "acme", tamper=tamper), 403, "signature_invalid")
+    json_error(stack.iam_api("GET", f"/files/{signed}", "acme", tamper=tamper), 403, "signature_invalid")
 
 
 def test_a_changed_query_is_refused(stack):
     tamper = lambda u, h, b: (u.replace("limit=1", "limit=2"), h, b)  # noqa: E731
 
-    _error(stack.iam_api("GET", "/files?limit=1", "acme", tamper=tamper), 403, "signature_invalid")
+    json_error(stack.iam_api("GET", "/files?limit=1", "acme", tamper=tamper), 403, "signature_invalid")
 
 
 def test_a_signature_older_than_five_minutes_is_refused_as_expired(stack):
     signed_at = datetime.now(UTC) - timedelta(minutes=6)
 
-    error = _error(stack.iam_api("GET", "/files", "acme", at=signed_at), 403, "signature_invalid")
+    error = json_error(stack.iam_api("GET", "/files", "acme", at=signed_at), 403, "signature_invalid")
 
     assert error["message"].startswith("Signature expired: ")
 
@@ -120,7 +116,7 @@ def test_a_signature_older_than_five_minutes_is_refused_as_expired(stack):
 def test_a_signature_from_the_future_is_refused(stack):
     signed_at = datetime.now(UTC) + timedelta(minutes=6)
 
-    error = _error(stack.iam_api("GET", "/files", "acme", at=signed_at), 403, "signature_invalid")
+    error = json_error(stack.iam_api("GET", "/files", "acme", at=signed_at), 403, "signature_invalid")
 
     assert error["message"].startswith("Signature not yet current: ")
 
@@ -128,17 +124,19 @@ def test_a_signature_from_the_future_is_refused(stack):
 def test_a_wrong_secret_is_refused(stack):
     keys = Keys(stack.iam_keys["acme"].access_key_id, "not-the-secret-" + "x" * 25)
 
-    _error(send("GET", stack.iam_endpoint + "/files", keys), 403, "signature_invalid")
+    json_error(send("GET", stack.iam_endpoint + "/files", keys), 403, "signature_invalid")
 
 
 def test_an_unknown_access_key_is_refused(stack):
-    error = _error(send("GET", stack.iam_endpoint + "/files", Keys("AKIAIOSFODNN7EXAMPLE", "x" * 40)), 403, "forbidden")
+    stranger = Keys("AKIAIOSFODNN7EXAMPLE", "x" * 40)
+
+    error = json_error(send("GET", stack.iam_endpoint + "/files", stranger), 403, "forbidden")
 
     assert error["message"] == "The security token included in the request is invalid."
 
 
 def test_a_signature_for_another_region_is_refused(stack):
-    error = _error(stack.iam_api("GET", "/files", "acme", region="eu-west-1"), 403, "signature_invalid")
+    error = json_error(stack.iam_api("GET", "/files", "acme", region="eu-west-1"), 403, "signature_invalid")
 
     assert "region" in error["message"]
 
@@ -151,13 +149,13 @@ def test_an_access_key_made_inactive_is_refused_at_once(stack, onboard, unique):
 
     stack.aws("iam").update_access_key(UserName=partner, AccessKeyId=keys.access_key_id, Status="Inactive")
 
-    _error(send("GET", stack.iam_endpoint + "/files", keys), 403, "forbidden")
+    json_error(send("GET", stack.iam_endpoint + "/files", keys), 403, "forbidden")
 
 
 def test_a_valid_signer_mapped_to_no_partner_is_an_unknown_partner(stack, unique):
     _, keys = _iam_user(stack, unique("stranger"))
 
-    _error(send("GET", stack.iam_endpoint + "/files", keys), 403, "unknown_partner")
+    json_error(send("GET", stack.iam_endpoint + "/files", keys), 403, "unknown_partner")
 
 
 def test_every_session_of_a_mapped_role_is_its_partner(stack, onboard, unique, upload):
@@ -189,4 +187,4 @@ def test_a_session_key_without_its_token_is_refused(stack):
 
     keys = Keys(credentials["AccessKeyId"], credentials["SecretAccessKey"])  # token left out
 
-    _error(send("GET", stack.iam_endpoint + "/files", keys), 403, "forbidden")
+    json_error(send("GET", stack.iam_endpoint + "/files", keys), 403, "forbidden")
