@@ -105,7 +105,7 @@ def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
         path = Path(tmp) / "bench.csv"
         path.write_bytes(body)
         s3, bucket = stack.client("s3"), stack.name_of("OutputBucket")
-        with Client(endpoint=stack.endpoint, api_key=stack.add_partner("bench").api_key) as client:
+        with Client(endpoint=stack.endpoint, api_key=stack.add_partner("bench")) as client:
 
             def pipeline() -> None:
                 ids = [client.upload(path).file_id for _ in range(files)]

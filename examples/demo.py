@@ -43,7 +43,7 @@ def main() -> int:
     expected = json.loads((DATA / "expected.json").read_text())
     started = time.perf_counter()
     with LocalStack(ROOT / "template.yaml", log_level="ERROR") as stack:
-        api_key = stack.add_partner("northside-clinic").api_key
+        api_key = stack.add_partner("northside-clinic")
         print(f"local stack up at {stack.endpoint} (partner northside-clinic)\n")
         with Client(endpoint=stack.endpoint, api_key=api_key) as client:
             uploaded = {path.name: client.upload(path) for path in example_files()}

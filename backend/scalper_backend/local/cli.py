@@ -82,7 +82,10 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
         print(f"error: could not start the local stack: {err}", file=sys.stderr)
         return 2
     try:
-        partners = [stack.add_partner(name) for name in dict.fromkeys([DEFAULT_PARTNER, *args.partner])]
+        names = list(dict.fromkeys([DEFAULT_PARTNER, *args.partner]))
+        for name in names:
+            stack.add_partner(name)
+        partners = [stack.partners[name] for name in names]
         lines = [f"SCALPER_ENDPOINT={stack.endpoint}", f"SCALPER_API_KEY={partners[0].api_key}"]
         lines += [f"{env_name('SCALPER_API_KEY', p.partner_id)}={p.api_key}" for p in partners[1:]]
         lines.append(f"SCALPER_IAM_ENDPOINT={stack.iam_endpoint}")

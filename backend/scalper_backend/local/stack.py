@@ -74,6 +74,7 @@ class LocalStack:
         self.endpoint = ""
         self.iam_endpoint = ""
         self.resources = Provisioned()
+        self.partners: dict[str, LocalPartner] = {}
 
     def start(self) -> LocalStack:
         """Start moto, provision the template, then serve the gateways and the pollers.
@@ -155,9 +156,13 @@ class LocalStack:
     ) -> None:
         self.stop()
 
-    def add_partner(self, partner_id: str) -> LocalPartner:
+    def add_partner(self, partner_id: str) -> str:
         """Onboard a partner as ``scalper admin partner create`` does, with an IAM user of
-        its own (``partner-<id>``) as its IAM principal, and return its credentials."""
+        its own (``partner-<id>``) as its IAM principal.
+
+        Returns:
+            The partner's API key; all its credentials are then in ``partners[partner_id]``.
+        """
         if not self.aws_endpoint:
             raise RuntimeError("start the stack first")
         iam = self.client("iam")
@@ -173,9 +178,10 @@ class LocalStack:
             table=PartnersTable(self.client("dynamodb"), self.resources.names["PartnersTable"]),
             iam_arn=user["Arn"],
         )
-        return LocalPartner(
+        self.partners[partner_id] = LocalPartner(
             partner_id, new.api_key, access_key["AccessKeyId"], access_key["SecretAccessKey"], user["Arn"]
         )
+        return new.api_key
 
     def client(self, service: str) -> Any:
         """A boto3 client for the local AWS (moto)."""
