@@ -61,7 +61,7 @@ def local_target(endpoint: str, template_path: Path | None = None) -> Target:
     # moto takes any credentials; fixed fake ones keep a real account out of reach.
     session = boto3.session.Session(
         aws_access_key_id="scalper-local",
-        aws_secret_access_key="scalper-local",  # noqa: S106 - moto's fake credentials, not a secret
+        aws_secret_access_key="scalper-local",  # noqa: S106  # nosec B106 - moto's fake credentials
         region_name=LOCAL_REGION,
     )
     apigateway = session.client("apigateway", endpoint_url=endpoint)

@@ -45,7 +45,7 @@ _ALGORITHM = "AWS4-HMAC-SHA256"
 _AMZ_DATE = "%Y%m%dT%H%M%SZ"
 _REQUIRED = ("Credential", "SignedHeaders", "Signature")
 _NEEDS_DATE = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
-_INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105 - a message
+_INVALID_TOKEN = "The security token included in the request is invalid."  # noqa: S105  # nosec B105 - a message
 
 
 class SigV4Verifier:
