@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,23 @@ class Stack:
         """The id moto gave the template's PartnersUsagePlan."""
         name = self.template.resolve(self.template.properties("PartnersUsagePlan")["UsagePlanName"])
         return next(p["id"] for p in self.aws("apigateway").get_usage_plans()["items"] if p["name"] == name)
+
+    def onboard(self, partner_id: str, *, iam_arn: str | None = None, plan: str | None = None) -> Any:
+        """Onboard a partner as ``scalper admin partner create`` does; returns the new key
+        (its value is also put in ``keys``). ``plan`` is a usage plan id other than the
+        template's (a test's own limits)."""
+        from scalper_backend.adapters.api_keys import ApiKeys
+        from scalper_backend.adapters.partners_table import PartnersTable
+        from scalper_backend.onboarding import create_partner
+
+        new = create_partner(
+            partner_id,
+            keys=ApiKeys(self.aws("apigateway"), plan or self.partners_plan_id()),
+            table=PartnersTable(self.aws("dynamodb"), self.name("PartnersTable")),
+            iam_arn=iam_arn,
+        )
+        self.keys[partner_id] = new.api_key
+        return new
 
     def deployed_stack(self, name: str) -> None:
         """A CloudFormation stack in moto with the outputs a deployed template.yaml has, for
@@ -102,8 +120,16 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    log = tmp_path_factory.mktemp("stack") / "stack.log"
-    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", "WARNING"]
+    # Unthrottled: many modules share this stack and one test's burst would throttle the
+    # next; test_throttling runs a throttled stack of its own.
+    with running_stack(tmp_path_factory.mktemp("stack") / "stack.log", "--no-throttle") as started:
+        yield started
+
+
+@contextmanager
+def running_stack(log: Path, *options: str) -> Iterator[Stack]:
+    """``scalper local`` in its own process, as a user runs it, until the block ends."""
+    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", "WARNING", *options]
     for partner in PARTNERS:
         args += ["--partner", partner]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -181,26 +207,7 @@ def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def onboard(stack: Stack) -> Callable[..., Any]:
-    """Onboard a partner into the running stack as ``scalper admin partner create`` does.
-
-    ``plan`` names a usage plan id other than the template's (a test's own limits).
-    Returns the new key; the partner's API key is also in ``stack.keys``.
-    """
-    from scalper_backend.adapters.api_keys import ApiKeys
-    from scalper_backend.adapters.partners_table import PartnersTable
-    from scalper_backend.onboarding import create_partner
-
-    def _onboard(partner_id: str, *, iam_arn: str | None = None, plan: str | None = None) -> Any:
-        new = create_partner(
-            partner_id,
-            keys=ApiKeys(stack.aws("apigateway"), plan or stack.partners_plan_id()),
-            table=PartnersTable(stack.aws("dynamodb"), stack.name("PartnersTable")),
-            iam_arn=iam_arn,
-        )
-        stack.keys[partner_id] = new.api_key
-        return new
-
-    return _onboard
+    return stack.onboard
 
 
 @pytest.fixture

@@ -15,9 +15,23 @@ from pathlib import Path
 import pytest
 from support.signing import Keys, send
 
+from .conftest import running_stack
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A throttled stack of this module's own (the shared one runs unthrottled)."""
+    with running_stack(tmp_path_factory.mktemp("throttled") / "stack.log") as started:
+        yield started
+
+
+@pytest.fixture
+def onboard(stack):
+    return stack.onboard
 
 
 def _assert_throttled(response) -> None:
