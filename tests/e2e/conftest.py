@@ -156,7 +156,11 @@ def running_stack(log: Path, *options: str) -> Iterator[Stack]:
             )
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:  # a loaded machine: never leave it behind
+                process.kill()
+                process.wait()
 
 
 def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) -> dict[str, str]:
