@@ -61,3 +61,12 @@ class Settings(BaseModel):
             raise ConfigurationError(
                 f"invalid environment: missing {missing}" if missing else f"invalid environment: {err}"
             ) from err
+
+
+# Printed by `scalper local`; `scalper admin --local` reads it when no endpoint is given.
+LOCAL_AWS_ENDPOINT_ENV = "SCALPER_AWS_ENDPOINT"
+
+
+def local_aws_endpoint(environ: Mapping[str, str] | None = None) -> str | None:
+    """The local stack's AWS (moto) endpoint from the environment, if set."""
+    return (os.environ if environ is None else environ).get(LOCAL_AWS_ENDPOINT_ENV) or None

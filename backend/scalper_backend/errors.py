@@ -13,7 +13,8 @@
     │   │   ├── IdempotencyKeyReused  409 idempotency_key_reused
     │   │   └── RequestInProgress     409 request_in_progress (with Retry-After)
     │   ├── FileTooLarge              413 file_too_large
-    │   └── UnsupportedContentType    415 unsupported_content_type
+    │   ├── UnsupportedContentType    415 unsupported_content_type
+    │   └── UnsupportedMediaType      415 unsupported_media_type
     ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
     │   ├── StateConflict             a conditional write lost a race
     │   │   └── DuplicateRace         another request took the same (sha256, filename) first
@@ -100,6 +101,13 @@ class FileTooLarge(ApiError):
 class UnsupportedContentType(ApiError):
     status = 415
     code = "unsupported_content_type"
+
+
+class UnsupportedMediaType(ApiError):
+    """The request body is not declared as JSON (its own Content-Type, not the file's)."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class StoreError(ScalperError):

@@ -46,7 +46,7 @@ def backend(template: Template, monkeypatch: pytest.MonkeyPatch) -> Iterator[Bac
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        clients = {name: boto3.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms")}
+        clients = {name: boto3.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         resources = provision(template, clients)
         settings = Settings.from_env(environment)
         dependencies.cache_clear()

@@ -289,33 +289,39 @@ def test_the_processor_is_fed_by_the_upload_queue_with_partial_batch_failures(de
 # -- what moto cannot create, asserted on the translated template
 
 
-def test_the_rest_api_routes_require_an_api_key_and_invoke_their_functions(deployed):
-    (api,) = _of_type(deployed.translated, "AWS::ApiGateway::RestApi").values()
-    paths = api["Properties"]["Body"]["paths"]
+ROUTES = {
+    ("POST", "/uploads"): "PresignFunction",
+    ("POST", "/uploads/{file_id}/parts"): "PresignFunction",
+    ("POST", "/uploads/{file_id}/complete"): "PresignFunction",
+    ("DELETE", "/uploads/{file_id}"): "PresignFunction",
+    ("GET", "/files/{file_id}"): "StatusFunction",
+    ("GET", "/files"): "StatusFunction",
+}
+
+
+@pytest.mark.parametrize(("api_id", "security"), [("ScalperApi", "api_key"), ("ScalperIamApi", "AWS_IAM")])
+def test_each_rest_api_serves_every_route_behind_its_auth(deployed, api_id, security):
+    paths = deployed.translated["Resources"][api_id]["Properties"]["Body"]["paths"]
     routes = {}
     for path, methods in paths.items():
         for method, operation in methods.items():
-            assert operation["security"] == [{"api_key": []}]
+            assert operation["security"] == [{security: []}]
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
             routes[(method.upper(), path)] = re.search(r"functions/\$\{(\w+)\.Arn\}/invocations", uri)[1]
-    assert routes == {
-        ("POST", "/uploads"): "PresignFunction",
-        ("POST", "/uploads/{file_id}/parts"): "PresignFunction",
-        ("POST", "/uploads/{file_id}/complete"): "PresignFunction",
-        ("DELETE", "/uploads/{file_id}"): "PresignFunction",
-        ("GET", "/files/{file_id}"): "StatusFunction",
-        ("GET", "/files"): "StatusFunction",
-    }
+    assert routes == ROUTES
 
 
-def test_the_stage_logs_access_traces_and_waits_for_the_account_logs_role(deployed):
-    (stage,) = _of_type(deployed.translated, "AWS::ApiGateway::Stage").values()
+@pytest.mark.parametrize("api_id", ["ScalperApi", "ScalperIamApi"])
+def test_the_stage_logs_access_traces_and_waits_for_the_account_logs_role(deployed, api_id):
+    (stage,) = [
+        s for s in _of_type(deployed.translated, "AWS::ApiGateway::Stage").values()
+        if s["Properties"]["RestApiId"] == {"Ref": api_id}
+    ]
     props = stage["Properties"]
     assert props["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
     assert props["TracingEnabled"] is True
     assert props["StageName"] == {"Ref": "StageName"}
     assert all(s["DataTraceEnabled"] is False for s in props["MethodSettings"])
-    (api_id,) = _of_type(deployed.translated, "AWS::ApiGateway::RestApi")
     assert deployed.translated["Resources"][api_id]["DependsOn"] == "ApiLoggingReady"
     ready = deployed.translated["Resources"]["ApiLoggingReady"]["Metadata"]["AccountLogsRole"]
     assert ready["Fn::If"][:2] == ["CreateApiGatewayLogsRole", {"Ref": "ApiGatewayAccount"}]

@@ -103,8 +103,9 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
 
 
 def test_every_api_route_requires_an_api_key(template):
-    assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
-    routes = {(r.method, r.path) for r in template.api_routes()}
+    api = template.api("api_key")
+    assert template.api_properties(api.logical_id)["Auth"]["ApiKeyRequired"] is True
+    routes = {(r.method, r.path) for r in api.routes}
     assert routes == {
         ("POST", "/uploads"),
         ("POST", "/uploads/{file_id}/parts"),
@@ -364,7 +365,8 @@ def test_every_api_writes_access_logs_to_an_encrypted_retained_group(template):
     group = setting["DestinationArn"]["Fn::GetAtt"][0]
     assert template.resources[group]["Type"] == "AWS::Logs::LogGroup"
     assert template.properties(group)["RetentionInDays"] == {"Ref": "LogRetentionDays"}
-    assert "AccessLogSetting" not in template.properties(template.api)  # Globals cover every API
+    for api in template.apis():  # Globals cover every API
+        assert "AccessLogSetting" not in template.properties(api.logical_id)
 
 
 def test_access_log_lines_say_who_called_what_and_the_outcome(template):
@@ -387,8 +389,8 @@ def test_every_api_is_traced_and_never_logs_bodies(template):
 
 
 def test_the_stage_name_is_a_parameter(template):
-    assert template.properties(template.api)["StageName"] == {"Ref": "StageName"}
-    assert template.stage == template.doc["Parameters"]["StageName"]["Default"] == "v1"
+    assert all(template.properties(api.logical_id)["StageName"] == {"Ref": "StageName"} for api in template.apis())
+    assert {api.stage for api in template.apis()} == {template.doc["Parameters"]["StageName"]["Default"]} == {"v1"}
 
 
 def _selector_values(selector, field, operator):

@@ -17,7 +17,9 @@ from support.local_stack import Stack, local_stack
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    with local_stack(tmp_path_factory.mktemp("stack") / "stack.log", log_level="WARNING") as started:
+    # Unthrottled: many modules share this stack and one test's burst would throttle the
+    # next; test_throttling runs a throttled stack of its own.
+    with local_stack(tmp_path_factory.mktemp("stack") / "stack.log", "--no-throttle") as started:
         yield started
 
 
@@ -25,3 +27,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
     """Declare and PUT a file through the API (``Stack.upload``)."""
     return stack.upload
+
+
+@pytest.fixture
+def onboard(stack: Stack) -> Callable[..., Any]:
+    return stack.onboard
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """A partner id no other test uses (the session's stack is shared)."""
+    import secrets
+
+    return lambda prefix: f"{prefix}-{secrets.token_hex(4)}"

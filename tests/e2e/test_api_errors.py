@@ -89,17 +89,19 @@ def test_unknown_route_is_a_json_404(stack, method, path):
 
 
 def test_body_that_is_not_json_is_invalid_json(stack):
-    _error(stack.api("POST", "/uploads", data=b"{not json"), 400, "invalid_json")
-    _error(stack.api("POST", "/uploads", data=b"[1, 2]"), 400, "invalid_json")
+    json_body = {"Content-Type": "application/json"}
+    _error(stack.api("POST", "/uploads", data=b"{not json", headers=json_body), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"[1, 2]", headers=json_body), 400, "invalid_json")
     _error(stack.api("POST", "/uploads"), 400, "invalid_json")
-    _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary"), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=b"\xff\xfe\x00binary", headers=json_body), 400, "invalid_json")
 
 
 def test_a_body_that_names_a_key_twice_is_invalid_json(stack):
+    as_json = {"Content-Type": "application/json"}
     body = json.dumps(GOOD)[:-1] + ', "filename": "b.csv"}'
-    _error(stack.api("POST", "/uploads", data=body.encode()), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=body.encode(), headers=as_json), 400, "invalid_json")
     nested = json.dumps({**GOOD, "metadata": {"k": "v"}}).replace('"k": "v"', '"k": "v", "k": "w"')
-    _error(stack.api("POST", "/uploads", data=nested.encode()), 400, "invalid_json")
+    _error(stack.api("POST", "/uploads", data=nested.encode(), headers=as_json), 400, "invalid_json")
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ def listing(stack) -> Listing:
 
     Made once for the module, so that every test sees the same listing whichever runs first.
     """
-    partner = stack.add_partner("lister")
+    partner = "lister"
+    stack.onboard(partner)
     processed = [stack.upload(b"a\n1\n", partner=partner)["file_id"] for _ in range(5)]
     quarantined = stack.upload(b"", partner=partner)["file_id"]
     states = [stack.wait_final(file_id, partner=partner)["state"] for file_id in [*processed, quarantined]]
@@ -34,7 +35,8 @@ def listing(stack) -> Listing:
 @pytest.fixture(scope="module")
 def searcher(stack) -> str:
     """Another partner of its own, for the tests that add files as they go."""
-    return stack.add_partner("searcher")
+    stack.onboard("searcher")
+    return "searcher"
 
 
 def _all_pages(stack, partner: str, **params) -> list[list[str]]:

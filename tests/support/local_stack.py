@@ -7,14 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import boto3
 import requests
 
 from scalper_backend.local.template import Template
+from support.signing import Keys, send
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTNERS = ("acme", "globex")
@@ -35,6 +35,8 @@ class Stack:
     keys: dict[str, str]
     template: Template
     log: Path
+    iam_endpoint: str = ""
+    iam_keys: dict[str, Keys] = field(default_factory=dict)
 
     def aws(self, service: str) -> Any:
         # Explicit fake credentials: a module-scoped fixture must not depend on test order.
@@ -46,21 +48,6 @@ class Stack:
             aws_secret_access_key="testing",
         )
 
-    def add_partner(self, partner: str) -> str:
-        """Onboard a partner of the test's own, as an operator would: an API key in the usage
-        plan mapped to the partner id. Returns the partner id (its key goes to ``keys``)."""
-        value = secrets.token_urlsafe(30)
-        apigateway = self.aws("apigateway")
-        key = apigateway.create_api_key(name=f"partner-{partner}", enabled=True, value=value)
-        plan = apigateway.get_usage_plans()["items"][0]["id"]
-        apigateway.create_usage_plan_key(usagePlanId=plan, keyId=key["id"], keyType="API_KEY")
-        self.aws("dynamodb").put_item(
-            TableName=self.name("PartnersTable"),
-            Item={"principal": {"S": f"apikey:{key['id']}"}, "partner_id": {"S": partner}},
-        )
-        self.keys[partner] = value
-        return partner
-
     def name(self, logical_id: str) -> str:
         return self.template.physical_name(logical_id)
 
@@ -69,6 +56,46 @@ class Stack:
         if partner is not None:
             headers["x-api-key"] = self.keys[partner]
         return requests.request(method, self.endpoint + path, headers=headers, timeout=10, **kwargs)
+
+    def partners_plan_id(self) -> str:
+        """The id moto gave the template's PartnersUsagePlan."""
+        name = self.template.resolve(self.template.properties("PartnersUsagePlan")["UsagePlanName"])
+        return next(p["id"] for p in self.aws("apigateway").get_usage_plans()["items"] if p["name"] == name)
+
+    def onboard(self, partner_id: str, *, iam_arn: str | None = None, plan: str | None = None) -> Any:
+        """Onboard a partner as ``scalper admin partner create`` does; returns the new key
+        (its value is also put in ``keys``). ``plan`` is a usage plan id other than the
+        template's (a test's own limits)."""
+        from scalper_backend.adapters.api_keys import ApiKeys
+        from scalper_backend.adapters.partners_table import PartnersTable
+        from scalper_backend.onboarding import create_partner
+
+        new = create_partner(
+            partner_id,
+            keys=ApiKeys(self.aws("apigateway"), plan or self.partners_plan_id()),
+            table=PartnersTable(self.aws("dynamodb"), self.name("PartnersTable")),
+            iam_arn=iam_arn,
+        )
+        self.keys[partner_id] = new.api_key
+        return new
+
+    def deployed_stack(self, name: str) -> None:
+        """A CloudFormation stack in moto with the outputs a deployed template.yaml has, for
+        ``scalper admin --stack-name`` (boto3 reaches moto through ``AWS_ENDPOINT_URL``)."""
+        template = {
+            "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {
+                "PartnersTableName": {"Value": self.name("PartnersTable")},
+                "PartnersUsagePlanId": {"Value": self.partners_plan_id()},
+            },
+        }
+        self.aws("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps(template))
+
+    def iam_api(self, method: str, path: str, partner: str | None = "acme", **kwargs: Any) -> requests.Response:
+        """A request to the IAM API, SigV4-signed with the partner's IAM user (unsigned for ``None``)."""
+        if partner is None:
+            return requests.request(method, self.iam_endpoint + path, timeout=10, **kwargs)
+        return send(method, self.iam_endpoint + path, self.iam_keys[partner], **kwargs)
 
     def upload(
         self,
@@ -148,12 +175,15 @@ class Stack:
 
 
 @contextmanager
-def local_stack(log: Path, *, log_level: str, partners: tuple[str, ...] = PARTNERS) -> Iterator[Stack]:
+def local_stack(
+    log: Path, *options: str, log_level: str = "WARNING", partners: tuple[str, ...] = PARTNERS
+) -> Iterator[Stack]:
     """``scalper local`` in its own process, its standard error (the logs) written to ``log``.
 
-    The child gets none of this shell's AWS variables: the stack sets its own fake ones.
+    ``options`` are more arguments of ``scalper local`` (``--no-throttle``...). The child gets
+    none of this shell's AWS variables: the stack sets its own fake ones.
     """
-    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", log_level]
+    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", log_level, *options]
     for partner in partners:
         args += ["--partner", partner]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -171,6 +201,14 @@ def local_stack(log: Path, *, log_level: str, partners: tuple[str, ...] = PARTNE
                 },
                 template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
                 log=log,
+                iam_endpoint=values["SCALPER_IAM_ENDPOINT"],
+                iam_keys={
+                    p: Keys(
+                        values[f"SCALPER_AWS_ACCESS_KEY_ID_{p.upper()}"],
+                        values[f"SCALPER_AWS_SECRET_ACCESS_KEY_{p.upper()}"],
+                    )
+                    for p in ("demo", *partners)
+                },
             )
         finally:
             _stop(process, log)

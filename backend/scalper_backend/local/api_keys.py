@@ -1,55 +1,66 @@
-"""API keys and the usage plan, kept in moto's API Gateway as they are in the real one."""
+"""The API-key check, against the keys and usage plans kept in moto's API Gateway.
+
+As on AWS, a key works only while it exists, is enabled and belongs to a usage plan, and
+that is looked up on every request: disabling a key or taking it out of the plan refuses
+it from the next request. Only the value-to-id mapping is remembered, because API Gateway
+never changes the value of a key (a deleted key fails the lookup and is forgotten).
+"""
 
 from __future__ import annotations
 
-import secrets
 import threading
 from typing import Any
 
-from ..adapters.partners_table import PartnersTable
-from ..partners import check_partner_id
+from botocore.exceptions import ClientError
+
+from .gateway_responses import Refusal
+from .proxy_event import Caller, ReceivedRequest
+from .template import Throttle
 
 
-class ApiKeys:
-    """Creates partner keys and answers which key id a presented key value is."""
-
-    def __init__(self, apigateway: Any, partners: PartnersTable, usage_plan_name: str) -> None:
+class ApiKeyAuthenticator:
+    def __init__(self, apigateway: Any) -> None:
         self._apigateway = apigateway
-        self._partners = partners
-        self._plan_id: str = apigateway.create_usage_plan(name=usage_plan_name)["id"]
-        self._by_value: dict[str, str] = {}
+        self._ids: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def create_partner(self, partner_id: str) -> str:
-        """Onboard a partner: a new API key in the usage plan, mapped to the partner.
+    def authenticate(self, request: ReceivedRequest) -> Caller:
+        """The caller of a request, from the key in its ``x-api-key`` header.
 
-        Returns:
-            The API key value, to hand to the partner.
+        Raises:
+            Refusal: ``INVALID_API_KEY``, as API Gateway answers a missing, unknown,
+                disabled or plan-less key.
         """
-        check_partner_id(partner_id)
-        value = secrets.token_urlsafe(30)
-        key = self._apigateway.create_api_key(name=f"partner-{partner_id}", enabled=True, value=value)
-        self._apigateway.create_usage_plan_key(usagePlanId=self._plan_id, keyId=key["id"], keyType="API_KEY")
-        self._partners.put(f"apikey:{key['id']}", partner_id)
-        with self._lock:
-            self._by_value[value] = key["id"]
-        return value
+        api_key = request.header("x-api-key")
+        key_id = self._id_of(api_key) if api_key else None
+        if key_id is None or not self._enabled(key_id):
+            raise Refusal("INVALID_API_KEY")
+        plans = self._apigateway.get_usage_plans(keyId=key_id)["items"]
+        if not plans:
+            raise Refusal("INVALID_API_KEY")
+        limits = plans[0].get("throttle") or {}
+        throttle = (
+            Throttle(burst=int(limits["burstLimit"]), rate=float(limits["rateLimit"]))
+            if "burstLimit" in limits and "rateLimit" in limits
+            else None
+        )
+        identity: dict[str, str | None] = {"apiKey": api_key, "apiKeyId": key_id}
+        return Caller(identity=identity, throttle_name=f"key:{key_id}", throttle=throttle)
 
-    def key_id(self, value: str | None) -> str | None:
-        """The id of an enabled key in the usage plan with this value, else ``None``."""
-        if not value:
-            return None
-        with self._lock:
-            cached = self._by_value.get(value)
-        if cached:
-            return cached
-        return self._refresh(value)
+    def _enabled(self, key_id: str) -> bool:
+        try:
+            return bool(self._apigateway.get_api_key(apiKey=key_id)["enabled"])
+        except ClientError:  # deleted since we learnt its id
+            with self._lock:
+                self._ids = {value: known for value, known in self._ids.items() if known != key_id}
+            return False
 
-    def _refresh(self, value: str) -> str | None:
-        # Keys may be created or disabled in moto by someone else (an operator, a test).
-        in_plan = {k["id"] for k in self._apigateway.get_usage_plan_keys(usagePlanId=self._plan_id)["items"]}
+    def _id_of(self, value: str) -> str | None:
+        with self._lock:
+            known = self._ids.get(value)
+        if known:
+            return known
         keys = self._apigateway.get_api_keys(includeValues=True)["items"]
-        live = {k["value"]: k["id"] for k in keys if k.get("enabled") and k["id"] in in_plan}
         with self._lock:
-            self._by_value = live
-        return live.get(value)
+            self._ids = {key["value"]: key["id"] for key in keys}
+            return self._ids.get(value)

@@ -26,19 +26,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=int, default=DEFAULT_PORT, help=f"gateway port (default {DEFAULT_PORT}; 0 picks a free one)"
     )
     parser.add_argument(
+        "--iam-port",
+        type=int,
+        default=None,
+        help="the IAM (SigV4) gateway's port (default: the next one after --port, or a free one with --port 0)",
+    )
+    parser.add_argument(
         "--partner",
         action="append",
         default=[],
         metavar="NAME",
-        help="create a partner and print its key as SCALPER_API_KEY_<NAME> (repeatable)",
+        help="create a partner and print its API key and IAM credentials (repeatable)",
+    )
+    parser.add_argument(
+        "--no-throttle",
+        action="store_true",
+        help="do not enforce the usage plan's and the stage's rate limits (for benchmarks; AWS always does)",
     )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     return parser
 
 
-def env_name(partner: str) -> str:
-    return "SCALPER_API_KEY_" + re.sub(r"[^A-Z0-9]", "_", partner.upper())
+def env_name(prefix: str, partner: str) -> str:
+    """``<prefix>_<NAME>``: the partner id upper-cased, anything but A-Z and 0-9 as ``_``."""
+    return f"{prefix}_" + re.sub(r"[^A-Z0-9]", "_", partner.upper())
 
 
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
@@ -61,18 +73,32 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
+    iam_port = args.iam_port if args.iam_port is not None else (args.port + 1 if args.port else 0)
     try:
-        stack = LocalStack(args.template, port=args.port, log_level=args.log_level).start()
+        stack = LocalStack(
+            args.template, port=args.port, iam_port=iam_port, log_level=args.log_level, throttle=not args.no_throttle
+        ).start()
     except (ScalperError, OSError) as err:
         print(f"error: could not start the local stack: {err}", file=sys.stderr)
         return 2
     try:
-        lines = [f"SCALPER_ENDPOINT={stack.endpoint}", f"SCALPER_API_KEY={stack.add_partner(DEFAULT_PARTNER)}"]
-        for partner in dict.fromkeys(args.partner):
-            lines.append(f"{env_name(partner)}={stack.add_partner(partner)}")
-        lines.append(f"SCALPER_AWS_ENDPOINT={stack.aws_endpoint}")
+        names = list(dict.fromkeys([DEFAULT_PARTNER, *args.partner]))
+        for name in names:
+            stack.add_partner(name)
+        partners = [stack.partners[name] for name in names]
+        lines = [f"SCALPER_ENDPOINT={stack.endpoint}", f"SCALPER_API_KEY={partners[0].api_key}"]
+        lines += [f"{env_name('SCALPER_API_KEY', p.partner_id)}={p.api_key}" for p in partners[1:]]
+        lines.append(f"SCALPER_IAM_ENDPOINT={stack.iam_endpoint}")
+        for partner in partners:
+            lines.append(f"{env_name('SCALPER_AWS_ACCESS_KEY_ID', partner.partner_id)}={partner.access_key_id}")
+            lines.append(f"{env_name('SCALPER_AWS_SECRET_ACCESS_KEY', partner.partner_id)}={partner.secret_access_key}")
+        lines.append(f"SCALPER_AWS_ENDPOINT={stack.aws_endpoint}")  # last: readers may stop at it
         print("\n".join(lines), file=out, flush=True)
-        print(f"scalper local: serving {stack.endpoint} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        print(
+            f"scalper local: serving {stack.endpoint} and {stack.iam_endpoint} (Ctrl-C to stop)",
+            file=sys.stderr,
+            flush=True,
+        )
         stop.wait()
     except ScalperError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -1,48 +1,54 @@
 """A local API Gateway: HTTP requests become REST proxy events for the template's handlers.
 
-It does what the real one does before a handler runs: match the route, require a valid
-API key that is in the usage plan, and answer with the template's gateway responses when
-either fails. Handlers see ``requestContext.identity.apiKeyId`` exactly as on AWS.
+One ``Gateway`` serves one API of the template, on its own port (on AWS each API has its
+own host). Before a handler runs it does what API Gateway does, in this order: refuse a
+request over the REST API quotas (10 MB of body; 10,240 bytes of request line and header
+values), match the route, authenticate (an API key in a usage plan, or a SigV4 signature),
+throttle (the caller's usage plan, then the method's stage setting), and answer every
+refusal with the template's gateway responses. Handlers see ``requestContext.identity``
+as on AWS.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import re
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from ..api.openapi import openapi_document
-from .api_keys import ApiKeys
+from .gateway_responses import Refusal, render
+from .proxy_event import Caller, ReceivedRequest, Route, proxy_event, response_of
 from .runtime import LocalFunction
-from .template import ACCOUNT_ID, Template
+from .template import Api
+from .throttle import Throttles
+
+# "Quotas for configuring and running a REST API in API Gateway" (neither can be raised).
+MAX_BODY_BYTES = 10 * 1024 * 1024
+MAX_REQUEST_LINE_AND_HEADER_BYTES = 10_240
 
 
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    resource: str
-    pattern: re.Pattern[str]
-    function: LocalFunction
+class Authenticator(Protocol):
+    def authenticate(self, request: ReceivedRequest) -> Caller:
+        """The verified caller, or ``Refusal``."""
 
 
 class Gateway:
-    def __init__(self, template: Template, functions: dict[str, LocalFunction], api_keys: ApiKeys) -> None:
-        self.stage = template.stage
-        self._responses = template.gateway_responses()
-        self._api_keys = api_keys
-        self._routes = [
-            _Route(route.method, route.path, _path_pattern(route.path), functions[route.function])
-            for route in template.api_routes()
-        ]
+    def __init__(
+        self,
+        api: Api,
+        functions: dict[str, LocalFunction],
+        authenticator: Authenticator,
+        throttles: Throttles | None,
+    ) -> None:
+        self.api = api
+        self._authenticator = authenticator
+        self._throttles = throttles
+        self._routes = [Route.of(route.method, route.path, functions[route.function]) for route in api.routes]
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -54,7 +60,9 @@ class Gateway:
             OSError: the port is taken.
         """
         try:
-            self._server = make_server(host, port, self.wsgi_app, threaded=True)
+            self._server = make_server(
+                host, port, self.wsgi_app, threaded=True, request_handler=_handler_class(self.refusal_response)
+            )
         except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
             raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
         self._thread = threading.Thread(target=self._server.serve_forever, name="scalper-gateway", daemon=True)
@@ -67,131 +75,99 @@ class Gateway:
             self._server.server_close()
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        return self.handle(request)(environ, start_response)
+        return self.handle(Request(environ))(environ, start_response)
 
     # -- one request
     def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
-        prefix = f"/{self.stage}"
+        try:
+            return self._handle(request, request_id)
+        except Refusal as refusal:
+            return self.refusal_response(refusal, request_id)
+
+    def refusal_response(self, refusal: Refusal, request_id: str) -> Response:
+        return render(self.api.responses, refusal, request_id)
+
+    def _handle(self, request: Request, request_id: str) -> Response:
+        prefix = f"/{self.api.stage}"
         if request.path == f"{prefix}/openapi.json" and request.method == "GET":
-            return _json(200, openapi_document(), request_id)  # local convenience, no key needed
-        path = request.path[len(prefix) :] if request.path.startswith(prefix + "/") else None
-        match = self._match(request.method, path) if path else None
-        if match is None:
-            return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id, 403)
-        route, path_params = match
-        api_key = request.headers.get("x-api-key")
-        key_id = self._api_keys.key_id(api_key)
-        if key_id is None:
-            return self._gateway_response("INVALID_API_KEY", request_id, 403)
-        event = _proxy_event(request, route, path or "", path_params, self.stage, request_id, api_key, key_id)
+            return _json(200, openapi_document(), request_id)  # local convenience, no auth
+        _check_request_line_and_headers(request)
+        body = _read_body(request)
+        path = request.path[len(prefix) :] if request.path.startswith(prefix + "/") else ""
+        route, path_params = self._match(request.method, path)
+        raw_path, _, raw_query = request.environ.get("RAW_URI", request.full_path).partition("?")
+        received = ReceivedRequest(request.method, raw_path, raw_query, list(request.headers.items()), body)
+        caller = self._authenticator.authenticate(received)
+        self._throttle(caller, route)
+        event = proxy_event(
+            request, body, route, path, path_params, stage=self.api.stage, request_id=request_id, caller=caller
+        )
         try:
             result = route.function.invoke(event)
         except Exception:  # a handler crash is a 502 on AWS; the traceback is in our log
-            return self._gateway_response("DEFAULT_5XX", request_id, 502)
-        return _response_of(result, request_id)
+            raise Refusal("DEFAULT_5XX") from None
+        return response_of(result, request_id)
 
-    def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         for route in self._routes:
             found = route.pattern.match(path)
             if found and route.method == method:
                 return route, found.groupdict()
-        return None
+        # API Gateway says this both for an unknown route and, on an IAM API, for a
+        # request without a signature.
+        raise Refusal("MISSING_AUTHENTICATION_TOKEN")
 
-    def _gateway_response(self, kind: str, request_id: str, default_status: int) -> Response:
-        spec = self._responses.get(kind)
-        if spec is None:
-            return _json(default_status, {"message": "Forbidden"}, request_id)
-        body = spec.body.replace("$context.requestId", request_id).replace("$context.error.messageString", kind)
-        return Response(
-            body,
-            status=spec.status or default_status,
-            headers={"x-amzn-RequestId": request_id},
-            content_type="application/json",
-        )
-
-
-def _path_pattern(resource: str) -> re.Pattern[str]:
-    parts = re.split(r"(\{[^}]+\})", resource)
-    regex = "".join(f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts)
-    return re.compile(f"^{regex}$")
+    def _throttle(self, caller: Caller, route: Route) -> None:
+        if self._throttles is None:
+            return
+        own = caller.throttle
+        if own and caller.throttle_name and not self._throttles.allow(caller.throttle_name, own):
+            raise Refusal("THROTTLED")
+        method_throttle = self.api.method_throttle
+        method = f"method:{self.api.logical_id} {route.method} {route.resource}"
+        if method_throttle and not self._throttles.allow(method, method_throttle):
+            raise Refusal("THROTTLED")
 
 
-def _proxy_event(
-    request: Request,
-    route: _Route,
-    path: str,
-    path_params: dict[str, str],
-    stage: str,
-    request_id: str,
-    api_key: str | None,
-    key_id: str,
-) -> dict[str, Any]:
-    raw = request.get_data()
-    try:
-        body: str | None = raw.decode("utf-8") if raw else None
-        is_base64 = False
-    except UnicodeDecodeError:
-        body, is_base64 = base64.b64encode(raw).decode("ascii"), True
-    multi_headers: dict[str, list[str]] = {}
-    for name, value in request.headers.items():
-        multi_headers.setdefault(name, []).append(value)
-    multi_query = {name: request.args.getlist(name) for name in request.args}
-    now = time.time()
-    return {
-        "resource": route.resource,
-        "path": path,
-        "httpMethod": request.method,
-        "headers": {name: values[-1] for name, values in multi_headers.items()},
-        "multiValueHeaders": multi_headers,
-        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
-        "multiValueQueryStringParameters": multi_query or None,
-        "pathParameters": path_params or None,
-        "stageVariables": None,
-        "requestContext": {
-            "accountId": ACCOUNT_ID,
-            "apiId": "local",
-            "resourceId": "local",
-            "resourcePath": route.resource,
-            "httpMethod": request.method,
-            "path": f"/{stage}{path}",
-            "stage": stage,
-            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-            "requestId": request_id,
-            "extendedRequestId": request_id,
-            "requestTimeEpoch": int(now * 1000),
-            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "domainName": request.host,
-            "identity": {
-                "sourceIp": request.remote_addr,
-                "userAgent": request.headers.get("User-Agent"),
-                "apiKey": api_key,
-                "apiKeyId": key_id,
-                "accountId": None,
-                "caller": None,
-                "user": None,
-                "userArn": None,
-                "accessKey": None,
-            },
-        },
-        "body": body,
-        "isBase64Encoded": is_base64,
-    }
+def _check_request_line_and_headers(request: Request) -> None:
+    environ = request.environ
+    request_line = f"{request.method} {environ.get('RAW_URI', request.full_path)} {environ.get('SERVER_PROTOCOL', '')}"
+    if len(request_line) + sum(len(value) for _, value in request.headers.items()) > MAX_REQUEST_LINE_AND_HEADER_BYTES:
+        raise Refusal("REQUEST_TOO_LARGE")
 
 
-def _response_of(result: dict[str, Any], request_id: str) -> Response:
-    body = result.get("body") or ""
-    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
-    # API Gateway merges the two header maps, multi-value entries winning.
-    headers: dict[str, list[str]] = {name: [str(value)] for name, value in (result.get("headers") or {}).items()}
-    for name, values in (result.get("multiValueHeaders") or {}).items():
-        headers[name] = [str(value) for value in values]
-    response = Response(data, status=int(result.get("statusCode", 200)))
-    for name, values in headers.items():
-        response.headers.setlist(name, values)
-    response.headers["x-amzn-RequestId"] = request_id
-    return response
+def _read_body(request: Request) -> bytes:
+    """The body, or ``Refusal`` when it is over the limit (declared or chunked). What is
+    left of a refused body is never read: the server closes every connection anyway."""
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Refusal("REQUEST_TOO_LARGE")
+    return bytes(body)
+
+
+def _handler_class(refusal_response: Callable[[Refusal, str], Response]) -> type[WSGIRequestHandler]:
+    """The HTTP server's handler, answering what it refuses itself (a header line over
+    64 KiB, over 100 headers, a request line over 64 KiB, a malformed request) with the
+    gateway responses instead of the standard library's HTML page."""
+
+    class _GatewayRequestHandler(WSGIRequestHandler):
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            kind = "REQUEST_TOO_LARGE" if code in (413, 414, 431) else "DEFAULT_4XX"
+            response = refusal_response(Refusal(kind, message), str(uuid.uuid4()))
+            body = response.get_data()
+            self.log_error("code %d, message %s", code, message)
+            self.send_response(response.status_code)
+            for name, value in response.headers.items():
+                if name.lower() not in {"content-length", "connection"}:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+    return _GatewayRequestHandler
 
 
 def _json(status: int, payload: Any, request_id: str) -> Response:

@@ -1,4 +1,4 @@
-"""Create the template's buckets, queues, tables and topic in moto, as CloudFormation would."""
+"""Create the template's buckets, queues, tables, topic and usage plan in moto, as CloudFormation would."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ALERTS_INBOX = "alerts-inbox"
 class Provisioned:
     """Physical names and URLs of what was created, by logical id."""
 
-    names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # a usage plan's is its id
     queue_urls: dict[str, str] = field(default_factory=dict)
     alerts_inbox_url: str = ""
 
@@ -29,6 +29,7 @@ def provision(template: Template, clients: dict[str, Any]) -> Provisioned:
     _queues(template, clients["sqs"], out)
     _topics(template, clients["sns"], clients["sqs"], out)
     _buckets(template, clients["s3"], out)
+    _usage_plans(template, clients["apigateway"], out)
     return out
 
 
@@ -141,3 +142,13 @@ def _queue_config(template: Template, config: dict[str, Any]) -> dict[str, Any]:
     if rules:
         api_config["Filter"] = {"Key": {"FilterRules": rules}}
     return api_config
+
+
+def _usage_plans(template: Template, apigateway: Any, out: Provisioned) -> None:
+    for logical_id in template.of_type("AWS::ApiGateway::UsagePlan"):
+        props = template.properties(logical_id)
+        params: dict[str, Any] = {"name": template.resolve(props["UsagePlanName"])}
+        if "Throttle" in props:
+            throttle = props["Throttle"]
+            params["throttle"] = {"burstLimit": int(throttle["BurstLimit"]), "rateLimit": float(throttle["RateLimit"])}
+        out.names[logical_id] = apigateway.create_usage_plan(**params)["id"]

@@ -1,9 +1,10 @@
-"""The whole pipeline on one machine: moto server, gateway and queue pollers, from the template."""
+"""The whole pipeline on one machine: moto server, both gateways and queue pollers, from the template."""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -11,13 +12,17 @@ from typing import Any
 import boto3
 from moto.server import ThreadedMotoServer
 
+from ..adapters.api_keys import ApiKeys
 from ..adapters.partners_table import PartnersTable
-from .api_keys import ApiKeys
-from .gateway import Gateway
+from ..onboarding import create_partner
+from .api_keys import ApiKeyAuthenticator
+from .gateway import Authenticator, Gateway
 from .poller import QueuePoller
 from .provision import Provisioned, provision
 from .runtime import LocalFunction
+from .sigv4 import SigV4Verifier
 from .template import Template, default_template_path
+from .throttle import Throttles
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_STACK_NAME = "scalper-local"
@@ -25,6 +30,17 @@ DEFAULT_REGION = "us-east-1"
 # Fake credentials: the local stack must never reach a real AWS account.
 _LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY": "scalper-local"}
 _CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
+
+
+@dataclass(frozen=True)
+class LocalPartner:
+    """A partner's credentials for both APIs: an API key, and an IAM user's access key."""
+
+    partner_id: str
+    api_key: str
+    access_key_id: str
+    secret_access_key: str
+    user_arn: str
 
 
 class LocalStack:
@@ -40,24 +56,28 @@ class LocalStack:
         template_path: Path | None = None,
         *,
         port: int = 0,
+        iam_port: int = 0,
         stack_name: str = DEFAULT_STACK_NAME,
         region: str = DEFAULT_REGION,
         log_level: str = "INFO",
+        throttle: bool = True,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
-        self._port = port
+        self._ports = {"api_key": port, "iam": iam_port}
         self._log_level = log_level
+        self._throttle = throttle
         self._moto: ThreadedMotoServer | None = None
-        self._gateway: Gateway | None = None
+        self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
         self._saved_env: dict[str, str | None] = {}
         self.aws_endpoint = ""
         self.endpoint = ""
+        self.iam_endpoint = ""
         self.resources = Provisioned()
-        self.api_keys: ApiKeys | None = None
+        self.partners: dict[str, LocalPartner] = {}
 
     def start(self) -> LocalStack:
-        """Start moto, provision the template, then serve the gateway and the pollers.
+        """Start moto, provision the template, then serve the gateways and the pollers.
 
         Raises:
             OSError: a port is taken. Whatever had started is stopped again.
@@ -82,14 +102,23 @@ class LocalStack:
         dependencies.cache_clear()
         clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         self.resources = provision(self.template, clients)
-        partners = PartnersTable(clients["dynamodb"], self.resources.names["PartnersTable"])
-        self.api_keys = ApiKeys(clients["apigateway"], partners, f"{self.template.stack_name}-partners")
         functions = {
             name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")
         }
-        self._gateway = Gateway(self.template, functions, self.api_keys)
-        port = self._gateway.start(LOOPBACK, self._port)
-        self.endpoint = f"http://{LOOPBACK}:{port}/{self.template.stage}"
+        throttles = Throttles() if self._throttle else None
+        authenticators: dict[str, Authenticator] = {
+            "api_key": ApiKeyAuthenticator(clients["apigateway"]),
+            "iam": SigV4Verifier(self.template.region),
+        }
+        for api in self.template.apis():
+            gateway = Gateway(api, functions, authenticators[api.auth], throttles)
+            port = gateway.start(LOOPBACK, self._ports[api.auth])
+            self._gateways.append(gateway)
+            url = f"http://{LOOPBACK}:{port}/{api.stage}"
+            if api.auth == "iam":
+                self.iam_endpoint = url
+            else:
+                self.endpoint = url
         for source in self.template.queue_sources():
             poller = QueuePoller(
                 clients["sqs"],
@@ -109,8 +138,9 @@ class LocalStack:
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
-        if self._gateway:
-            self._gateway.stop()
+        for gateway in self._gateways:
+            gateway.stop()
+        self._gateways.clear()
         if self._moto:
             self._moto.stop()
         self._restore_env()
@@ -127,10 +157,31 @@ class LocalStack:
         self.stop()
 
     def add_partner(self, partner_id: str) -> str:
-        """Create a partner and return its new API key."""
-        if self.api_keys is None:
+        """Onboard a partner as ``scalper admin partner create`` does, with an IAM user of
+        its own (``partner-<id>``) as its IAM principal.
+
+        Returns:
+            The partner's API key; all its credentials are then in ``partners[partner_id]``.
+        """
+        if not self.aws_endpoint:
             raise RuntimeError("start the stack first")
-        return self.api_keys.create_partner(partner_id)
+        iam = self.client("iam")
+        user = iam.create_user(UserName=f"partner-{partner_id}")["User"]
+        access_key = iam.create_access_key(UserName=user["UserName"])["AccessKey"]
+        api_key_api = self.template.api("api_key").logical_id
+        plan = self.template.usage_plan(api_key_api)
+        if plan is None:
+            raise RuntimeError(f"no usage plan serves {api_key_api}")
+        new = create_partner(
+            partner_id,
+            keys=ApiKeys(self.client("apigateway"), self.resources.names[plan]),
+            table=PartnersTable(self.client("dynamodb"), self.resources.names["PartnersTable"]),
+            iam_arn=user["Arn"],
+        )
+        self.partners[partner_id] = LocalPartner(
+            partner_id, new.api_key, access_key["AccessKeyId"], access_key["SecretAccessKey"], user["Arn"]
+        )
+        return new.api_key
 
     def client(self, service: str) -> Any:
         """A boto3 client for the local AWS (moto)."""

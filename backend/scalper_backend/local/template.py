@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class ApiRoute:
     function: str
     method: str
     path: str
+    api: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,30 @@ class QueueSource:
 class GatewayResponse:
     status: int | None
     body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """A token bucket's size (burst) and refill rate, in requests and requests per second."""
+
+    burst: int
+    rate: float
+
+
+@dataclass(frozen=True)
+class Api:
+    """One ``AWS::Serverless::Api`` with what its gateway enforces.
+
+    ``auth`` is ``api_key`` (ApiKeyRequired) or ``iam`` (DefaultAuthorizer AWS_IAM).
+    """
+
+    logical_id: str
+    stage: str
+    auth: str
+    routes: tuple[ApiRoute, ...]
+    responses: dict[str, GatewayResponse]
+    method_throttle: Throttle | None
 
 
 class Template:
@@ -94,23 +119,61 @@ class Template:
     def properties(self, logical_id: str) -> dict[str, Any]:
         return dict(self.resources[logical_id].get("Properties", {}))
 
-    @property
-    def api(self) -> str:
-        (name,) = self.of_type("AWS::Serverless::Api")
-        return name
+    def apis(self) -> list[Api]:
+        """Every API of the template, with the settings SAM gives it from ``Globals.Api``."""
+        return [self._api(name) for name in self.of_type("AWS::Serverless::Api")]
 
-    @property
-    def stage(self) -> str:
-        return str(self.resolve(self.properties(self.api)["StageName"]))
+    def api(self, auth: str) -> Api:
+        """The API with this kind of auth (``api_key`` or ``iam``).
 
-    def gateway_responses(self) -> dict[str, GatewayResponse]:
+        Raises:
+            ConfigurationError: the template has none, or more than one.
+        """
+        found = [api for api in self.apis() if api.auth == auth]
+        if len(found) != 1:
+            raise ConfigurationError(f"expected one {auth} API in the template, found {len(found)}")
+        return found[0]
+
+    def api_properties(self, logical_id: str) -> dict[str, Any]:
+        """An API's properties merged over ``Globals.Api`` as SAM merges them: maps merge
+        key by key, lists add up, and the resource's own scalars win."""
+        return _sam_merge(self.doc.get("Globals", {}).get("Api", {}), self.properties(logical_id))
+
+    def _api(self, logical_id: str) -> Api:
+        props = self.api_properties(logical_id)
+        auth = props.get("Auth", {})
+        if auth.get("DefaultAuthorizer") == "AWS_IAM":
+            kind = "iam"
+        elif auth.get("ApiKeyRequired") is True:
+            kind = "api_key"
+        else:
+            raise ConfigurationError(f"{logical_id}: the local gateway serves only API-key or AWS_IAM APIs")
         responses = {}
-        for kind, spec in self.properties(self.api).get("GatewayResponses", {}).items():
+        for response_type, spec in props.get("GatewayResponses", {}).items():
             status = spec.get("StatusCode")
-            responses[kind] = GatewayResponse(
-                status=int(status) if status else None, body=spec["ResponseTemplates"]["application/json"]
+            headers = spec.get("ResponseParameters", {}).get("Headers", {})
+            responses[response_type] = GatewayResponse(
+                status=int(status) if status else None,
+                body=spec["ResponseTemplates"]["application/json"],
+                # Static values are written in single quotes, as API Gateway wants them.
+                headers={name: str(value).strip("'") for name, value in headers.items()},
             )
-        return responses
+        return Api(
+            logical_id=logical_id,
+            stage=str(self.resolve(props["StageName"])),
+            auth=kind,
+            routes=tuple(r for r in self.api_routes() if r.api == logical_id),
+            responses=responses,
+            method_throttle=_method_throttle(props.get("MethodSettings", [])),
+        )
+
+    def usage_plan(self, api: str) -> str | None:
+        """The logical id of the usage plan that serves this API's stage, if any."""
+        for plan in self.of_type("AWS::ApiGateway::UsagePlan"):
+            stages = self.properties(plan).get("ApiStages", [])
+            if api in [stage.get("ApiId", {}).get("Ref") for stage in stages]:
+                return plan
+        return None
 
     def function_handler(self, function: str) -> str:
         return str(self.properties(function)["Handler"])
@@ -130,7 +193,8 @@ class Template:
             for event in self.properties(function).get("Events", {}).values():
                 if event["Type"] == "Api":
                     props = event["Properties"]
-                    routes.append(ApiRoute(function, props["Method"].upper(), props["Path"]))
+                    api = props.get("RestApiId", {}).get("Ref", "")
+                    routes.append(ApiRoute(function, props["Method"].upper(), props["Path"], api))
         return routes
 
     def queue_sources(self) -> list[QueueSource]:
@@ -244,3 +308,23 @@ class Template:
             logical_id, attribute = expression.split(".", 1)
             return self.get_att(logical_id, attribute)
         return self.ref(expression)
+
+
+def _sam_merge(globals_: Any, own: Any) -> Any:
+    if isinstance(globals_, dict) and isinstance(own, dict):
+        merged = dict(globals_)
+        for key, value in own.items():
+            merged[key] = _sam_merge(globals_[key], value) if key in globals_ else value
+        return merged
+    if isinstance(globals_, list) and isinstance(own, list):
+        return globals_ + own
+    return own
+
+
+def _method_throttle(settings: list[dict[str, Any]]) -> Throttle | None:
+    """The stage-wide method throttle (``ResourcePath: /*``, ``HttpMethod: *``), if set."""
+    for setting in settings:
+        stage_wide = setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*"
+        if stage_wide and "ThrottlingBurstLimit" in setting and "ThrottlingRateLimit" in setting:
+            return Throttle(burst=int(setting["ThrottlingBurstLimit"]), rate=float(setting["ThrottlingRateLimit"]))
+    return None
