@@ -2,8 +2,9 @@
 
 It runs exactly as a user runs it (``scalper local``), and in a separate
 process so that unit tests' ``mock_aws`` (which resets moto's in-process state) cannot
-touch it. Tests talk to it only over HTTP on loopback: the API through the gateway, and
-moto's endpoint to look inside buckets, queues and the table.
+touch it. Tests talk to it only over HTTP on loopback: the API through the gateway, S3
+through the verifying edge, and moto's endpoint to look inside buckets, queues and the
+table.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from typing import Any
 import boto3
 import pytest
 import requests
+from botocore.config import Config as AwsConfig
 
+from scalper_backend.local.stack import LOCAL_CREDENTIALS
 from scalper_backend.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,12 +34,25 @@ FINAL = {"processed", "quarantined"}
 @dataclass
 class Stack:
     endpoint: str
+    s3_endpoint: str
     aws_endpoint: str
     keys: dict[str, str]
     template: Template
 
     def aws(self, service: str) -> Any:
+        """A client straight to moto, to look inside (no S3 checks on this path)."""
         return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
+
+    def s3(self, credentials: Any = LOCAL_CREDENTIALS) -> Any:
+        """An S3 client through the verifying edge, signing as the handlers do."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            config=AwsConfig(signature_version="s3v4", request_checksum_calculation="when_required"),
+        )
 
     def name(self, logical_id: str) -> str:
         return self.template.physical_name(logical_id)
@@ -85,6 +101,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             values = _read_env_lines(process, until="SCALPER_AWS_ENDPOINT", log=log)
             yield Stack(
                 endpoint=values["SCALPER_ENDPOINT"],
+                s3_endpoint=values["SCALPER_S3_ENDPOINT"],
                 aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
                 keys={
                     "demo": values["SCALPER_API_KEY"],
@@ -109,14 +126,12 @@ def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) ->
 
 
 @pytest.fixture
-def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
-    """Declare and PUT a file through the API; returns the POST answer.
-
-    ``declared`` overrides what is declared (to make the body and the declaration differ).
-    """
+def declare(stack: Stack) -> Callable[..., dict[str, Any]]:
+    """Declare a file through the API (truthfully, unless ``declared`` overrides fields);
+    returns the POST answer, with its presigned ``upload`` target."""
     import hashlib
 
-    def _upload(
+    def _declare(
         body: bytes,
         *,
         filename: str = "file.csv",
@@ -133,11 +148,19 @@ def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
         }
         answer = stack.api("POST", "/uploads", partner, json=payload)
         assert answer.status_code == 201, answer.text
-        ticket = answer.json()
-        headers = dict(ticket["upload"]["headers"])
-        headers["Content-Length"] = str(len(body))
-        put = requests.put(ticket["upload"]["url"], data=body, headers=headers, timeout=10)
+        return answer.json()  # type: ignore[no-any-return]
+
+    return _declare
+
+
+@pytest.fixture
+def upload(declare: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Declare and PUT a file through the API; returns the POST answer."""
+
+    def _upload(body: bytes, **declaration: Any) -> dict[str, Any]:
+        ticket = declare(body, **declaration)
+        put = requests.put(ticket["upload"]["url"], data=body, headers=ticket["upload"]["headers"], timeout=10)
         assert put.status_code == 200, put.text
-        return ticket  # type: ignore[no-any-return]
+        return ticket
 
     return _upload

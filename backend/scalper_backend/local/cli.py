@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
         lines = [f"SCALPER_ENDPOINT={stack.endpoint}", f"SCALPER_API_KEY={stack.add_partner(DEFAULT_PARTNER)}"]
         for partner in dict.fromkeys(args.partner):
             lines.append(f"{env_name(partner)}={stack.add_partner(partner)}")
+        lines.append(f"SCALPER_S3_ENDPOINT={stack.s3_endpoint}")
         lines.append(f"SCALPER_AWS_ENDPOINT={stack.aws_endpoint}")
         print("\n".join(lines), file=out, flush=True)
         print(f"scalper local: serving {stack.endpoint} (Ctrl-C to stop)", file=sys.stderr, flush=True)

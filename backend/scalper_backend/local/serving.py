@@ -1,0 +1,38 @@
+"""A WSGI app served by werkzeug in a background thread: the gateway and the S3 edge."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class BackgroundServer:
+    """One threaded werkzeug server for ``app``, started and stopped explicitly."""
+
+    def __init__(self, app: WsgiApp, name: str) -> None:
+        self._app = app
+        self._name = name
+        self._server: BaseWSGIServer | None = None
+
+    def start(self, host: str, port: int) -> int:
+        """Serve in a background thread; returns the port (useful when ``port`` is 0).
+
+        Raises:
+            OSError: the port is taken.
+        """
+        try:
+            self._server = make_server(host, port, self._app, threaded=True)
+        except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
+            raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
+        threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True).start()
+        return int(self._server.server_port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
