@@ -10,19 +10,18 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from ..api.openapi import openapi_document
 from .api_keys import ApiKeys
 from .runtime import LocalFunction
+from .serving import BackgroundServer
 from .template import ACCOUNT_ID, Template
 
 
@@ -34,7 +33,9 @@ class _Route:
     function: LocalFunction
 
 
-class Gateway:
+class Gateway(BackgroundServer):
+    thread_name = "scalper-gateway"
+
     def __init__(self, template: Template, functions: dict[str, LocalFunction], api_keys: ApiKeys) -> None:
         self.stage = template.stage
         self._responses = template.gateway_responses()
@@ -43,29 +44,8 @@ class Gateway:
             _Route(route.method, route.path, _path_pattern(route.path), functions[route.function])
             for route in template.api_routes()
         ]
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- serving
-    def start(self, host: str, port: int) -> int:
-        """Serve in a background thread; returns the port (useful when ``port`` is 0).
-
-        Raises:
-            OSError: the port is taken.
-        """
-        try:
-            self._server = make_server(host, port, self.wsgi_app, threaded=True)
-        except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
-            raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="scalper-gateway", daemon=True)
-        self._thread.start()
-        return int(self._server.server_port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         return self.handle(request)(environ, start_response)

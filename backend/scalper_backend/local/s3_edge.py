@@ -16,7 +16,7 @@ reaches moto: no object is stored and no event notification fires.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -44,13 +44,15 @@ _OWN_RESPONSE_HEADERS = frozenset({"date", "server"})
 _UPSTREAM_TIMEOUT = urllib3.Timeout(connect=5.0, read=600.0)
 
 
-class S3Edge:
+class S3Edge(BackgroundServer):
     """Verifies S3 requests, then forwards them to ``upstream`` (moto).
 
     Args:
         upstream: moto's endpoint, ``http://host:port``.
         verifier: checks signatures against the local stack's credentials.
     """
+
+    thread_name = "scalper-s3-edge"
 
     def __init__(self, upstream: str, verifier: SigV4Verifier) -> None:
         parts = urlsplit(upstream)
@@ -65,21 +67,12 @@ class S3Edge:
             timeout=_UPSTREAM_TIMEOUT,
             blocksize=CHUNK,
         )
-        self._server = BackgroundServer(self.wsgi_app, "scalper-s3-edge")
-
-    def start(self, host: str, port: int) -> int:
-        """Serve in a background thread; returns the port.
-
-        Raises:
-            OSError: the port is taken.
-        """
-        return self._server.start(host, port)
 
     def stop(self) -> None:
-        self._server.stop()
+        super().stop()
         self._pool.close()
 
-    def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
 
     def handle(self, request: Request) -> Response:

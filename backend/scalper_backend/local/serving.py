@@ -1,4 +1,4 @@
-"""A WSGI app served by werkzeug in a background thread: the gateway and the S3 edge."""
+"""Serving a WSGI app with werkzeug in a background thread: the gateway and the S3 edge."""
 
 from __future__ import annotations
 
@@ -8,16 +8,15 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
 
 class BackgroundServer:
-    """One threaded werkzeug server for ``app``, started and stopped explicitly."""
+    """A threaded werkzeug server for the subclass's ``wsgi_app``, started and stopped explicitly."""
 
-    def __init__(self, app: WsgiApp, name: str) -> None:
-        self._app = app
-        self._name = name
-        self._server: BaseWSGIServer | None = None
+    thread_name = "scalper-server"
+    _server: BaseWSGIServer | None = None
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        raise NotImplementedError
 
     def start(self, host: str, port: int) -> int:
         """Serve in a background thread; returns the port (useful when ``port`` is 0).
@@ -26,10 +25,10 @@ class BackgroundServer:
             OSError: the port is taken.
         """
         try:
-            self._server = make_server(host, port, self._app, threaded=True)
+            self._server = make_server(host, port, self.wsgi_app, threaded=True)
         except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
             raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
-        threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, name=self.thread_name, daemon=True).start()
         return int(self._server.server_port)
 
     def stop(self) -> None:
