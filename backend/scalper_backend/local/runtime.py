@@ -12,6 +12,11 @@ from typing import Any
 
 from .template import ACCOUNT_ID, Template
 
+# On AWS each function cold-starts in a process of its own. Here they share one, and two
+# cold starts importing Powertools at once (the processor woken by S3's test event while
+# the first request reaches presign) can meet its circular imports half-initialised.
+_IMPORTS = threading.Lock()
+
 
 @dataclass
 class LocalContext:
@@ -48,7 +53,8 @@ class LocalFunction:
         with self._lock:
             if self._handler is None:  # the cold start
                 module_name, _, attribute = self.handler_path.rpartition(".")
-                self._handler = getattr(importlib.import_module(module_name), attribute)
+                with _IMPORTS:
+                    self._handler = getattr(importlib.import_module(module_name), attribute)
             context = LocalContext(
                 function_name=self.name,
                 memory_limit_in_mb=512,
