@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from scalper_backend.adapters.clients import AwsClients
 from scalper_backend.local.stack import LocalStack
+from silent_scalper import Client, UploadError
 
 pytestmark = pytest.mark.e2e
 
@@ -152,6 +154,35 @@ def test_another_partners_upload_cannot_be_written_through_a_tampered_path(stack
 
     with pytest.raises(ClientError):
         stack.aws("s3").head_object(Bucket=stack.name("InputBucket"), Key=input_key(victim, "globex"))
+
+
+class _ChangesOnceHashed(io.BytesIO):
+    """A file whose bytes change (same length) after the SDK hashed it, before it is sent."""
+
+    def __init__(self, before: bytes, after: bytes) -> None:
+        super().__init__(before)
+        self.name = "changing.csv"
+        self._after: bytes | None = after
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if self._after is not None and self.tell() == len(self.getvalue()):  # read to the end: hashed
+            self.getbuffer()[:] = self._after
+            self._after = None
+        return super().seek(offset, whence)
+
+
+def test_sdk_upload_of_a_file_that_changed_after_hashing_is_bad_digest(stack):
+    changing = _ChangesOnceHashed(BODY, BODY.replace(b"Ada", b"Eve"))
+
+    with Client(endpoint=stack.endpoint, api_key=stack.keys["acme"]) as client:
+        with pytest.raises(UploadError) as refused:
+            client.upload(changing)
+        declared = next(f for f in client.files.list() if f.filename == "changing.csv")  # newest first
+
+    assert (refused.value.status_code, refused.value.code) == (400, "BadDigest")
+    assert declared.state.value == "pending_upload"
+    with pytest.raises(ClientError):
+        stack.aws("s3").head_object(Bucket=stack.name("InputBucket"), Key=f"uploads/acme/{declared.file_id}")
 
 
 def _presign_put(stack: Any, ticket: dict[str, Any], expires: int) -> str:
