@@ -17,7 +17,7 @@ from scalper_backend.local.s3_refusals import MAX_DETAIL_CHARS, S3Refusal
 from scalper_backend.local.sigv4 import Authenticated, ReceivedRequest
 
 BODY = b"patient_id,name\n1,Ada\n"
-UNSIGNED = Authenticated(access_key="scalper-local", payload_sha256="UNSIGNED-PAYLOAD")
+UNSIGNED = Authenticated(payload_sha256="UNSIGNED-PAYLOAD")
 
 
 def b64(digest: bytes) -> str:
@@ -123,7 +123,7 @@ def test_content_md5_is_verified():
 
 
 def test_signed_payload_hash_must_match_the_body():
-    signed = Authenticated(access_key="scalper-local", payload_sha256=hashlib.sha256(BODY).hexdigest())
+    signed = Authenticated(payload_sha256=hashlib.sha256(BODY).hexdigest())
 
     assert receive(request(), authenticated=signed) == BODY
     refusal = refused(request(), body=BODY.upper(), authenticated=signed)

@@ -99,7 +99,6 @@ def refusal(request: ReceivedRequest, check: SigV4Verifier | None = None) -> S3R
 def test_presigned_put_signed_by_botocore_is_accepted():
     authenticated = verifier().verify(received(presign()))
 
-    assert authenticated.access_key == "scalper-local"
     assert authenticated.payload_sha256 == "UNSIGNED-PAYLOAD"
 
 
@@ -332,3 +331,26 @@ def test_signature_version_2_header_is_not_supported():
     refused = refusal(received(url, {**headers, "Authorization": "AWS scalper-local:c2lnbmF0dXJl"}))
 
     assert (refused.status, refused.code) == (400, "InvalidRequest")
+
+
+def test_header_signed_for_another_region_is_malformed_as_s3_says():
+    url, headers = header_signed()
+
+    refused = refusal(received(url, headers), verifier(region="eu-west-1"))
+
+    assert (refused.status, refused.code) == (400, "AuthorizationHeaderMalformed")
+    assert refused.message == (
+        "The authorization header is malformed; the region 'us-east-1' is wrong; expecting 'eu-west-1'"
+    )
+
+
+@pytest.mark.parametrize("stamp", [None, "Wed, 25 Nov 2026 09:30:00 GMT", "20261399T093000Z"])
+def test_header_signed_request_needs_a_valid_x_amz_date(stamp):
+    url, headers = header_signed()
+    del headers["X-Amz-Date"]
+    if stamp is not None:
+        headers["X-Amz-Date"] = stamp
+
+    refused = refusal(received(url, headers))
+
+    assert (refused.status, refused.code) == (403, "AccessDenied")

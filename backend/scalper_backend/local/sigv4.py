@@ -79,15 +79,13 @@ class ReceivedRequest:
 
 @dataclass(frozen=True)
 class Authenticated:
-    """Who signed a request, and what it says about its own body.
+    """A request whose signature verified, and what that signature says about its body.
 
     Attributes:
-        access_key: the access key id that signed it.
         payload_sha256: ``x-amz-content-sha256`` as signed: a hex SHA-256 of the body that
             must still be checked against the bytes, or ``UNSIGNED-PAYLOAD``.
     """
 
-    access_key: str
     payload_sha256: str
 
 
@@ -142,8 +140,12 @@ class SigV4Verifier:
         if params["X-Amz-Algorithm"] != ALGORITHM:
             raise _query_error(f'X-Amz-Algorithm only supports "{ALGORITHM}"')
         expires = _expires(params["X-Amz-Expires"])
-        signed_at = _timestamp(params["X-Amz-Date"], _query_error)
-        access_key = self._check_scope(params["X-Amz-Credential"], signed_at, _query_error, "X-Amz-Credential")
+        signed_at = _timestamp(params["X-Amz-Date"])
+        if signed_at is None:
+            raise _query_error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
+        self._check_scope(
+            params["X-Amz-Credential"], signed_at, _query_error, "Error parsing the X-Amz-Credential parameter;"
+        )
         now = self._clock()
         if now > signed_at + timedelta(seconds=expires):
             raise access_denied(
@@ -168,7 +170,7 @@ class SigV4Verifier:
             timestamp=params["X-Amz-Date"],
             signature=params["X-Amz-Signature"],
         )
-        return Authenticated(access_key=access_key, payload_sha256=UNSIGNED_PAYLOAD)
+        return Authenticated(payload_sha256=UNSIGNED_PAYLOAD)
 
     # -- the Authorization header
     def _verify_header(self, request: ReceivedRequest, header: str) -> Authenticated:
@@ -181,11 +183,11 @@ class SigV4Verifier:
                 "The authorization header is malformed; the authorization header requires three components: "
                 "Credential, SignedHeaders, and Signature."
             )
-        stamp = request.headers.get("x-amz-date")
-        if stamp is None:
+        stamp = request.headers.get("x-amz-date", "")
+        signed_at = _timestamp(stamp)
+        if signed_at is None:
             raise access_denied("AWS authentication requires a valid Date or x-amz-date header")
-        signed_at = _timestamp(stamp, lambda message: access_denied(message))
-        access_key = self._check_scope(fields["Credential"], signed_at, _header_error, "Credential")
+        self._check_scope(fields["Credential"], signed_at, _header_error, "The authorization header is malformed;")
         now = self._clock()
         if abs(now - signed_at) > MAX_CLOCK_SKEW:
             raise S3Refusal(
@@ -219,18 +221,17 @@ class SigV4Verifier:
             timestamp=stamp,
             signature=fields["Signature"],
         )
-        return Authenticated(access_key=access_key, payload_sha256=payload)
+        return Authenticated(payload_sha256=payload)
 
     # -- shared
     def _check_scope(
-        self, credential: str, signed_at: datetime, error: Callable[[str], S3Refusal], parameter: str
-    ) -> str:
-        """The access key of ``AKID/yyyymmdd/region/s3/aws4_request``, once the scope is ours."""
+        self, credential: str, signed_at: datetime, error: Callable[[str], S3Refusal], prefix: str
+    ) -> None:
+        """Check ``AKID/yyyymmdd/region/s3/aws4_request``: our key, our region, the request's day."""
         parts = credential.rsplit("/", 4)
         if len(parts) != 5 or parts[3] != "s3" or parts[4] != "aws4_request":
             raise error(
-                f"Error parsing the {parameter} parameter; the Credential is mal-formed; expecting "
-                '"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
+                f'{prefix} the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".'
             )
         access_key, day, region = parts[0], parts[1], parts[2]
         if access_key != self._credentials.access_key:
@@ -241,14 +242,9 @@ class SigV4Verifier:
                 {"AWSAccessKeyId": access_key},
             )
         if region != self._region:
-            raise error(
-                f"Error parsing the {parameter} parameter; the region '{region}' is wrong; expecting '{self._region}'"
-            )
+            raise error(f"{prefix} the region '{region}' is wrong; expecting '{self._region}'")
         if day != signed_at.strftime("%Y%m%d"):
-            raise error(
-                f"Error parsing the {parameter} parameter; Invalid credential date. Date is not the same as X-Amz-Date."
-            )
-        return access_key
+            raise error(f"{prefix} Invalid credential date. Date is not the same as X-Amz-Date.")
 
     def _check_signature(
         self,
@@ -305,13 +301,14 @@ def _expires(value: str) -> int:
     return seconds
 
 
-def _timestamp(value: str, error: Callable[[str], S3Refusal]) -> datetime:
+def _timestamp(value: str) -> datetime | None:
+    """``yyyymmddThhmmssZ`` as a UTC time; ``None`` when it is not that."""
+    if not _TIMESTAMP.match(value):
+        return None
     try:
-        if not _TIMESTAMP.match(value):
-            raise ValueError(value)
         return datetime.strptime(value, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
-    except ValueError:
-        raise error("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"") from None
+    except ValueError:  # the right shape, an impossible date
+        return None
 
 
 def _iso(moment: datetime) -> str:
