@@ -57,7 +57,9 @@ class S3Edge(BackgroundServer):
     def __init__(self, upstream: str, verifier: SigV4Verifier) -> None:
         parts = urlsplit(upstream)
         self._verifier = verifier
-        # A pool keeps connections to moto open between requests when moto allows it.
+        # One pool for all requests. moto's werkzeug server closes every connection after
+        # its answer, so each request still opens a new loopback connection; the pool
+        # would keep them open with an upstream that allows it.
         self._pool = urllib3.HTTPConnectionPool(
             parts.hostname or "127.0.0.1",
             parts.port,
