@@ -6,11 +6,13 @@ that a slow or noisy machine moves both sides together:
 * inspection: ``inspect_stream`` over a generated file vs. only reading and hashing the
   same bytes in the same chunks (the I/O + SHA-256 floor every upload pays);
 * end to end: declare + PUT + processed through the embedded local stack vs. a bare
-  ``put_object`` of the same bytes to the same moto server (the storage floor).
+  ``put_object`` of the same bytes to the same moto server (the storage floor);
+* S3 edge: a large presigned PUT (signed length and SHA-256) through the local stack's
+  verifying S3 edge vs. the same PUT straight to moto, which checks nothing.
 
 Prints a table and, with ``--json``, the figures as JSON. Usage::
 
-    python bench/pipeline.py [--repeats 5] [--mb 16] [--files 20] [--json]
+    python bench/pipeline.py [--repeats 5] [--mb 16] [--files 20] [--put-mb 256] [--json]
 """
 
 from __future__ import annotations
@@ -126,14 +128,69 @@ def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
     return [summary(f"end to end, {files} x 64 KiB csv", subject, baseline, files, "files")]
 
 
+def bench_s3_edge(megabytes: int, repeats: int) -> list[dict[str, object]]:
+    import base64
+
+    import boto3
+    import requests
+    from botocore.config import Config
+
+    from scalper_backend.local.stack import LOCAL_CREDENTIALS, LocalStack
+
+    root = Path(__file__).resolve().parents[1]
+    with LocalStack(root / "template.yaml", log_level="ERROR") as stack, tempfile.TemporaryDirectory() as tmp:
+        path, digest, block = Path(tmp) / "put.bin", hashlib.sha256(), bytes(range(256)) * 4096
+        with path.open("wb") as out:  # written a MiB at a time, never held whole
+            for _ in range(megabytes):
+                out.write(block)
+                digest.update(block)
+        headers = {
+            "Content-Type": "application/octet-stream",
+            "Content-Length": str(path.stat().st_size),
+            "x-amz-checksum-sha256": base64.b64encode(digest.digest()).decode(),
+        }
+
+        def presigned(endpoint: str) -> str:
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                region_name=stack.template.region,
+                aws_access_key_id=LOCAL_CREDENTIALS.access_key,
+                aws_secret_access_key=LOCAL_CREDENTIALS.secret_key,
+                config=Config(signature_version="s3v4", request_checksum_calculation="when_required"),
+            )
+            params = {
+                "Bucket": stack.name_of("OutputBucket"),  # no event notification: storage only
+                "Key": "bench/put.bin",
+                "ContentType": headers["Content-Type"],
+                "ContentLength": int(headers["Content-Length"]),
+                "ChecksumSHA256": headers["x-amz-checksum-sha256"],
+            }
+            return str(s3.generate_presigned_url("put_object", Params=params, ExpiresIn=3600, HttpMethod="PUT"))
+
+        def put(url: str) -> None:
+            with path.open("rb") as body:
+                requests.put(url, data=body, headers=headers, timeout=600).raise_for_status()
+
+        through_edge, straight = presigned(stack.s3_endpoint), presigned(stack.aws_endpoint)
+        baseline = timed(lambda: put(straight), repeats)
+        subject = timed(lambda: put(through_edge), repeats)
+    return [summary(f"presigned PUT {megabytes} MiB via S3 edge", subject, baseline, megabytes * 1.048576, "MB")]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--mb", type=int, default=16, help="size of the generated inspection inputs")
     parser.add_argument("--files", type=int, default=20, help="files per end-to-end round")
+    parser.add_argument("--put-mb", type=int, default=256, help="MiB in the S3 edge PUT (1024 for the 1 GiB figure)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    results = bench_inspection(args.mb, args.repeats) + bench_end_to_end(args.files, args.repeats)
+    results = (
+        bench_inspection(args.mb, args.repeats)
+        + bench_end_to_end(args.files, args.repeats)
+        + bench_s3_edge(args.put_mb, args.repeats)
+    )
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

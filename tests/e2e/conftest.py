@@ -2,8 +2,9 @@
 
 It runs exactly as a user runs it (``scalper local``), and in a separate
 process so that unit tests' ``mock_aws`` (which resets moto's in-process state) cannot
-touch it. Tests talk to it only over HTTP on loopback: the API through the gateway, and
-moto's endpoint to look inside buckets, queues and the table.
+touch it. Tests talk to it only over HTTP on loopback: the API through the gateway, S3
+through the verifying edge, and moto's endpoint to look inside buckets, queues and the
+table.
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # next; test_throttling runs a throttled stack of its own.
     with local_stack(tmp_path_factory.mktemp("stack") / "stack.log", "--no-throttle") as started:
         yield started
+
+
+@pytest.fixture
+def declare(stack: Stack) -> Callable[..., dict[str, Any]]:
+    """Declare a file through the API (``Stack.declare``)."""
+    return stack.declare
 
 
 @pytest.fixture

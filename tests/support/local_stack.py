@@ -19,7 +19,9 @@ from typing import Any
 
 import boto3
 import requests
+from botocore.config import Config as AwsConfig
 
+from scalper_backend.local.stack import LOCAL_CREDENTIALS
 from scalper_backend.local.template import Template
 from support.signing import Keys, send
 
@@ -31,6 +33,7 @@ FINAL = {"processed", "quarantined"}
 @dataclass
 class Stack:
     endpoint: str
+    s3_endpoint: str
     aws_endpoint: str
     keys: dict[str, str]
     template: Template
@@ -38,8 +41,21 @@ class Stack:
     iam_endpoint: str = ""
     iam_keys: dict[str, Keys] = field(default_factory=dict)
 
+    def s3(self, credentials: Any = LOCAL_CREDENTIALS) -> Any:
+        """An S3 client through the verifying edge, signing as the handlers do."""
+        return boto3.client(
+            "s3",
+            endpoint_url=self.s3_endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=credentials.access_key,
+            aws_secret_access_key=credentials.secret_key,
+            config=AwsConfig(signature_version="s3v4", request_checksum_calculation="when_required"),
+        )
+
     def aws(self, service: str) -> Any:
-        # Explicit fake credentials: a module-scoped fixture must not depend on test order.
+        """A client straight to moto, to look inside (no S3 checks on this path).
+
+        Explicit fake credentials: a module-scoped fixture must not depend on test order."""
         return boto3.client(
             service,
             endpoint_url=self.aws_endpoint,
@@ -97,7 +113,7 @@ class Stack:
             return requests.request(method, self.iam_endpoint + path, timeout=10, **kwargs)
         return send(method, self.iam_endpoint + path, self.iam_keys[partner], **kwargs)
 
-    def upload(
+    def declare(
         self,
         body: bytes,
         *,
@@ -106,11 +122,9 @@ class Stack:
         partner: str = "acme",
         declared: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Declare and PUT a file through the API; returns the POST answer.
-
-        ``declared`` overrides what is declared (to make the body and the declaration differ).
-        Every call makes a new file (``allow_duplicate``): tests send the same bytes often.
-        """
+        """Declare a file through the API (truthfully, unless ``declared`` overrides fields);
+        returns the POST answer, with its presigned ``upload`` target. Every call makes a new
+        file (``allow_duplicate``): tests send the same bytes often."""
         payload = {
             "filename": filename,
             "size": len(body),
@@ -121,12 +135,15 @@ class Stack:
         }
         answer = self.api("POST", "/uploads", partner, json=payload)
         assert answer.status_code == 201, answer.text
-        ticket = answer.json()
-        headers = dict(ticket["upload"]["headers"])
-        headers["Content-Length"] = str(len(body))
-        put = requests.put(ticket["upload"]["url"], data=body, headers=headers, timeout=10)
+        return answer.json()  # type: ignore[no-any-return]
+
+    def upload(self, body: bytes, **declaration: Any) -> dict[str, Any]:
+        """Declare and PUT a file through the API, with exactly the signed headers; returns
+        the POST answer."""
+        ticket = self.declare(body, **declaration)
+        put = requests.put(ticket["upload"]["url"], data=body, headers=ticket["upload"]["headers"], timeout=10)
         assert put.status_code == 200, put.text
-        return ticket  # type: ignore[no-any-return]
+        return ticket
 
     def wait_final(self, file_id: str, partner: str = "acme", timeout: float = 30.0) -> dict[str, Any]:
         return self.wait_state(file_id, FINAL, partner=partner, timeout=timeout)
@@ -194,6 +211,7 @@ def local_stack(
             values = _read_env_lines(process, until="SCALPER_AWS_ENDPOINT", log=log)
             yield Stack(
                 endpoint=values["SCALPER_ENDPOINT"],
+                s3_endpoint=values["SCALPER_S3_ENDPOINT"],
                 aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
                 keys={
                     "demo": values["SCALPER_API_KEY"],

@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
         for partner in partners:
             lines.append(f"{env_name('SCALPER_AWS_ACCESS_KEY_ID', partner.partner_id)}={partner.access_key_id}")
             lines.append(f"{env_name('SCALPER_AWS_SECRET_ACCESS_KEY', partner.partner_id)}={partner.secret_access_key}")
+        lines.append(f"SCALPER_S3_ENDPOINT={stack.s3_endpoint}")
         lines.append(f"SCALPER_AWS_ENDPOINT={stack.aws_endpoint}")  # last: readers may stop at it
         print("\n".join(lines), file=out, flush=True)
         print(

@@ -12,18 +12,18 @@ as on AWS.
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from ..api.openapi import openapi_document
 from .gateway_responses import Refusal, render
 from .proxy_event import Caller, ReceivedRequest, Route, proxy_event, response_of
 from .runtime import LocalFunction
+from .serving import BackgroundServer
 from .template import Api
 from .throttle import Throttles
 
@@ -37,7 +37,9 @@ class Authenticator(Protocol):
         """The verified caller, or ``Refusal``."""
 
 
-class Gateway:
+class Gateway(BackgroundServer):
+    thread_name = "scalper-gateway"
+
     def __init__(
         self,
         api: Api,
@@ -49,30 +51,10 @@ class Gateway:
         self._authenticator = authenticator
         self._throttles = throttles
         self._routes = [Route.of(route.method, route.path, functions[route.function]) for route in api.routes]
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
 
     # -- serving
-    def start(self, host: str, port: int) -> int:
-        """Serve in a background thread; returns the port (useful when ``port`` is 0).
-
-        Raises:
-            OSError: the port is taken.
-        """
-        try:
-            self._server = make_server(
-                host, port, self.wsgi_app, threaded=True, request_handler=_handler_class(self.refusal_response)
-            )
-        except SystemExit:  # werkzeug prints its own hint and exits when the port is taken
-            raise OSError(f"port {port} on {host} is in use; choose another with --port") from None
-        self._thread = threading.Thread(target=self._server.serve_forever, name="scalper-gateway", daemon=True)
-        self._thread.start()
-        return int(self._server.server_port)
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    def request_handler(self) -> type[WSGIRequestHandler]:
+        return _handler_class(self.refusal_response)
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)

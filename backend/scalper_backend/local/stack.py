@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+from botocore.credentials import Credentials
 from moto.server import ThreadedMotoServer
 
 from ..adapters.api_keys import ApiKeys
@@ -17,10 +18,12 @@ from ..adapters.partners_table import PartnersTable
 from ..onboarding import create_partner
 from .api_keys import ApiKeyAuthenticator
 from .gateway import Authenticator, Gateway
+from .iam_sigv4 import ExecuteApiVerifier
 from .poller import QueuePoller
 from .provision import Provisioned, provision
 from .runtime import LocalFunction
-from .sigv4 import SigV4Verifier
+from .s3_edge import S3Edge
+from .s3_sigv4 import S3Verifier
 from .template import Template, default_template_path
 from .throttle import Throttles
 
@@ -30,6 +33,8 @@ DEFAULT_REGION = "us-east-1"
 # Fake credentials: the local stack must never reach a real AWS account.
 _LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY": "scalper-local"}
 _CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
+# What the S3 edge accepts signatures from (the handlers sign with these, from the environment).
+LOCAL_CREDENTIALS = Credentials(_LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"], _LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,12 @@ class LocalStack:
         self._log_level = log_level
         self._throttle = throttle
         self._moto: ThreadedMotoServer | None = None
+        self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
         self._saved_env: dict[str, str | None] = {}
         self.aws_endpoint = ""
+        self.s3_endpoint = ""
         self.endpoint = ""
         self.iam_endpoint = ""
         self.resources = Provisioned()
@@ -94,6 +101,10 @@ class LocalStack:
         self._moto.start()
         host, moto_port = self._moto.get_host_and_port()
         self.aws_endpoint = f"http://{host}:{moto_port}"
+        # S3 requests (the handlers' and presigned URLs) go through a verifying edge; an IP
+        # host keeps botocore and moto on path-style addressing.
+        self._s3_edge = S3Edge(self.aws_endpoint, S3Verifier(LOCAL_CREDENTIALS, self.template.region))
+        self.s3_endpoint = f"http://{LOOPBACK}:{self._s3_edge.start(LOOPBACK, 0)}"
         self._set_env(self._environment())
         # Imported here, after the environment is set: the handlers' loggers and clients
         # are configured from it when first built.
@@ -108,7 +119,7 @@ class LocalStack:
         throttles = Throttles() if self._throttle else None
         authenticators: dict[str, Authenticator] = {
             "api_key": ApiKeyAuthenticator(clients["apigateway"]),
-            "iam": SigV4Verifier(self.template.region),
+            "iam": ExecuteApiVerifier(self.template.region),
         }
         for api in self.template.apis():
             gateway = Gateway(api, functions, authenticators[api.auth], throttles)
@@ -141,6 +152,8 @@ class LocalStack:
         for gateway in self._gateways:
             gateway.stop()
         self._gateways.clear()
+        if self._s3_edge:
+            self._s3_edge.stop()
         if self._moto:
             self._moto.stop()
         self._restore_env()
@@ -195,6 +208,7 @@ class LocalStack:
         env: dict[str, str | None] = {
             **_LOCAL_AWS_ENV,
             "AWS_ENDPOINT_URL": self.aws_endpoint,
+            "AWS_ENDPOINT_URL_S3": self.s3_endpoint,
             "AWS_DEFAULT_REGION": self.template.region,
             "AWS_REGION": self.template.region,
         }

@@ -14,8 +14,8 @@ from support.signing import Keys, sign
 
 from scalper_backend.local.gateway_responses import Refusal
 from scalper_backend.local.iam_identities import SigningIdentity
+from scalper_backend.local.iam_sigv4 import ExecuteApiVerifier
 from scalper_backend.local.proxy_event import ReceivedRequest
-from scalper_backend.local.sigv4 import SigV4Verifier
 
 NOW = datetime(2026, 11, 25, 21, 37, 20, tzinfo=UTC)
 URL = "http://127.0.0.1:8089/v1/files?state=processed&limit=5"
@@ -33,8 +33,8 @@ SESSION = SigningIdentity(
 KEYS = {USER.access_key_id: USER, SESSION.access_key_id: SESSION}
 
 
-def _verifier(now: datetime = NOW) -> SigV4Verifier:
-    return SigV4Verifier("us-east-1", find=KEYS.get, clock=lambda: now)
+def _verifier(now: datetime = NOW) -> ExecuteApiVerifier:
+    return ExecuteApiVerifier("us-east-1", find=KEYS.get, clock=lambda: now)
 
 
 def _received(url: str, headers: dict[str, str], body: bytes = b"", method: str = "GET") -> ReceivedRequest:
@@ -58,7 +58,7 @@ def _signed(
     return signed_url, signed_headers, body
 
 
-def _refusal(request: ReceivedRequest, verifier: SigV4Verifier | None = None) -> Refusal:
+def _refusal(request: ReceivedRequest, verifier: ExecuteApiVerifier | None = None) -> Refusal:
     with pytest.raises(Refusal) as refused:
         (verifier or _verifier()).verify(request)
     return refused.value
