@@ -15,8 +15,8 @@ $(BIN)/python:
 	$(PIP) --upgrade "pip>=25.1"
 
 # What the demo needs: the SDK and the backend with its local stack.
-$(VENV)/.runtime: $(BIN)/python sdk/pyproject.toml backend/pyproject.toml
-	$(PIP) -e ./sdk -e "./backend[local]"
+$(VENV)/.runtime: $(BIN)/python inspection/pyproject.toml sdk/pyproject.toml backend/pyproject.toml
+	$(PIP) -e ./inspection -e ./sdk -e "./backend[local]"
 	@touch $@
 
 # Plus what the tests and checks need (pyproject.toml's dependency groups).
@@ -36,7 +36,7 @@ template-check: $(VENV)/.dev
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy sdk/silent_scalper backend/scalper_backend
+	$(BIN)/mypy inspection/scalper_inspection sdk/silent_scalper backend/scalper_backend
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest -m "not e2e"

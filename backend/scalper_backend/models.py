@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+# What the processor can validate and why a file fails: defined once, by the inspection
+# package the SDK shares (the API refuses any other content type up front, 415).
+from scalper_inspection import SUPPORTED_CONTENT_TYPES, ContentType, Reason
 
-# What the processor can validate: the API refuses anything else up front (415).
-ContentType = Literal["text/csv", "application/json", "application/x-ndjson", "application/jsonl"]
-SUPPORTED_CONTENT_TYPES: frozenset[str] = frozenset(get_args(ContentType))
+__all__ = ["SUPPORTED_CONTENT_TYPES", "ContentType", "FileState", "Reason"]
 
 
 class FileState(StrEnum):
@@ -21,11 +20,3 @@ class FileState(StrEnum):
     QUARANTINED = "quarantined"
     FAILED = "failed"
 
-
-class Reason(BaseModel):
-    """Why a file was quarantined: a stable machine code and a sentence for people."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    message: str

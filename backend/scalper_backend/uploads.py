@@ -6,6 +6,8 @@ import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from scalper_inspection import Rules
+
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .api.schemas import UploadRequest, UploadTarget, UploadTicket
@@ -28,11 +30,37 @@ def normalise_content_type(value: str) -> str:
     return media_type
 
 
+def check_declaration(content_type: str, size: int, *, settings: Settings, rules: Rules) -> str:
+    """Refuse a type or size that the platform or the partner's rules do not allow.
+
+    Returns:
+        The normalised content type.
+
+    Raises:
+        UnsupportedContentType: the pipeline cannot validate the type
+            (``unsupported_content_type``), or the rules forbid it (``content_type_not_allowed``).
+        FileTooLarge: over the platform's limit, or the rules' ``max_size``.
+    """
+    media_type = normalise_content_type(content_type)
+    if not rules.allows_type(media_type):
+        allowed = ", ".join(rules.allowed_types) or "none"
+        raise UnsupportedContentType(
+            f"content_type {media_type!r} is not allowed by your rules (profile {rules.profile}); allowed: {allowed}.",
+            code="content_type_not_allowed",
+        )
+    limit = min(settings.max_upload_bytes, rules.max_size if rules.max_size is not None else settings.max_upload_bytes)
+    if size > limit:
+        whose = "your rules" if limit < settings.max_upload_bytes else "the platform"
+        raise FileTooLarge(f"size {size} is over the limit of {limit} bytes set by {whose}.")
+    return media_type
+
+
 def create_upload(
     request: UploadRequest,
     partner_id: str,
     *,
     settings: Settings,
+    rules: Rules,
     files: FilesTable,
     objects: Objects,
     now: Callable[[], datetime] = utcnow,
@@ -43,12 +71,11 @@ def create_upload(
     stored as data only.
 
     Raises:
-        FileTooLarge, UnsupportedContentType: the declaration is refused.
+        FileTooLarge, UnsupportedContentType: the declaration is refused (by the platform,
+            or by the partner's rules: code ``content_type_not_allowed``).
         StoreError: DynamoDB or S3 failed.
     """
-    content_type = normalise_content_type(request.content_type)
-    if request.size > settings.max_upload_bytes:
-        raise FileTooLarge(f"size {request.size} is over the limit of {settings.max_upload_bytes} bytes.")
+    content_type = check_declaration(request.content_type, request.size, settings=settings, rules=rules)
     created = now()
     file_id = new_file_id()
     record = FileRecord(

@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scalper_inspection import DicomSummary, FormulaCells, Reason
+
 __all__ = [
     "ErrorDetail",
     "ErrorResponse",
@@ -40,13 +42,6 @@ class FileState(StrEnum):
     PROCESSED = "processed"
     QUARANTINED = "quarantined"
     FAILED = "failed"
-
-
-class Reason(_Payload):
-    """Why a file was quarantined: a stable code and a sentence for people."""
-
-    code: str
-    message: str
 
 
 class UploadRequest(_Payload):
@@ -105,6 +100,9 @@ class FileDetails(_Payload):
     detected_type: str | None = None
     rows: int | None = None
     columns: int | None = None
+    rules: str | None = None
+    formula_cells: FormulaCells | None = None
+    dicom: DicomSummary | None = None
     duration_ms: float | None = None
     queued_ms: float | None = None
 

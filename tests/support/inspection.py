@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream
+from scalper_inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream
 
 
 def declared_for(data: bytes, content_type: ContentType) -> Declared:

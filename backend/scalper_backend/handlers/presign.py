@@ -24,7 +24,10 @@ def post_upload() -> Response[str]:
     deps = dependencies()
     partner_id = deps.partners.partner_for(caller_principal(app.current_event))
     request = parse_body(app.current_event, UploadRequest)
-    ticket = create_upload(request, partner_id, settings=deps.settings, files=deps.files, objects=deps.objects)
+    rules = deps.rules.for_partner(partner_id)
+    ticket = create_upload(
+        request, partner_id, settings=deps.settings, rules=rules, files=deps.files, objects=deps.objects
+    )
     logger.info("upload declared", extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size})
     return json_response(201, ticket)
 
