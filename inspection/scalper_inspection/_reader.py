@@ -183,12 +183,16 @@ class CheckedText:
         while data := self._pull()[0]:
             yield data
 
-    def text_chunks(self) -> Iterator[str]:
-        """Yield the decoded text, chunk by chunk (a chunk may be empty mid-stream)."""
+    def chunks(self) -> Iterator[tuple[bytes, str]]:
+        """Yield each checked chunk as bytes and as the text decoded so far.
+
+        The text of a chunk may lack the last bytes of a character cut by the chunk's
+        end; they start the next chunk's text.
+        """
         while True:
             data, text = self._pull()
             if not data:
                 if text:
-                    yield text
+                    yield data, text
                 return
-            yield text
+            yield data, text

@@ -9,7 +9,7 @@ from scalper_inspection.types import Findings
 
 
 def _validate(inputs: Inputs) -> Findings:
-    return inspect_csv(inputs.text().text_chunks(), inputs.output, inputs.limits, inputs.rules)
+    return inspect_csv(inputs.text().chunks(), inputs.output, inputs.limits, inputs.rules)
 
 
 VALIDATOR = Validator(

@@ -13,8 +13,9 @@ A lone ``+`` or ``-`` is not: a sign alone is no formula, and exports use ``-`` 
 "no value".
 
 Checking every cell in Python would cost more than parsing the row, so the rows reader
-first asks whether a chunk of text can hold a formula at all (`might_hold_formulas`,
-one C-level regex search per chunk) and checks cells only in rows read from such chunks.
+first asks whether a chunk of the file can hold a formula at all (`might_hold_formulas`:
+one ``bytes.translate`` and one substring search, both in C) and checks cells only in
+rows read from such chunks.
 """
 
 from __future__ import annotations
@@ -24,15 +25,29 @@ import re
 _TRIGGERS = frozenset("=+-@\t\r")
 _SIGNS = frozenset("+-")
 _PLAIN_NUMBER = re.compile(r"[+-](?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-# A trigger where a cell can start: the start of a line, after a delimiter, or after
-# an opening quote. A superset of the real cell starts (a quote can also close a cell),
-# which is all a pre-check needs.
-_CELL_START_TRIGGER = re.compile(r'(?:^|[,"])[=+\-@\t\r]', re.MULTILINE)
+# Bytes are mapped to classes: S where a cell can start after it (a delimiter, an opening
+# quote, a line break), T for a trigger, space for anything else. "ST" then marks every
+# possible formula cell: a superset of the real ones (a quote can also close a cell, and
+# CR is both), which is all a pre-check needs.
+_CLASSES = bytearray(b" " * 256)
+for _byte in b'",\n':
+    _CLASSES[_byte] = ord("S")
+for _byte in b"=+-@\t":
+    _CLASSES[_byte] = ord("T")
+_CLASSES[ord("\r")] = ord("X")  # a line break and a trigger
+_START_CLASSES = bytes(_CLASSES)
+_MARKS = (b"ST", b"SX", b"XT", b"XX")
 
 
-def might_hold_formulas(text: str) -> bool:
-    """True unless no cell in this text can start with a formula trigger."""
-    return _CELL_START_TRIGGER.search(text) is not None
+def might_hold_formulas(data: bytes, before: bytes) -> bool:
+    """True unless no cell in these bytes can start with a formula trigger.
+
+    Args:
+        data: a chunk of the file.
+        before: the byte just before the chunk (``b"\\n"`` at the start of the file).
+    """
+    classes = (before + data).translate(_START_CLASSES)
+    return any(mark in classes for mark in _MARKS)
 
 
 def is_formula(cell: str) -> bool:

@@ -54,18 +54,24 @@ class _Lines:
     (all the lines one CSV row spans) may use at most `limit` characters.
     """
 
-    def __init__(self, chunks: Iterator[str], limit: int) -> None:
+    def __init__(self, chunks: Iterator[tuple[bytes, str]], limit: int) -> None:
         self._chunks = chunks
         self._limit = limit
-        self._used = 0
+        # Characters of the current record so far; a one-item list, so that the rows loop
+        # resets it with one subscript per row.
+        self.used = [0]
         # Whether the lines of the current row came from text that might hold a formula.
         self.hint = False
         self._chunk_hint = False
 
     def __iter__(self) -> Iterator[str]:
-        limit = self._limit
+        limit, used = self._limit, self.used
         carry = ""
-        for text in self._chunks:
+        before = b"\n"
+        for data, text in self._chunks:
+            self._chunk_hint = might_hold_formulas(data, before)
+            self.hint = self.hint or self._chunk_hint
+            before = data[-1:]
             text = carry + text if carry else text
             if not text:
                 continue
@@ -73,22 +79,20 @@ class _Lines:
             carry = "" if lines[-1].endswith("\n") else lines.pop()
             if len(carry) > limit:
                 raise RecordTooLargeError(limit)
-            self._chunk_hint = might_hold_formulas(text)
-            self.hint = self.hint or self._chunk_hint
             for line in lines:
-                self._used += len(line)
-                if self._used > limit:
+                used[0] += len(line)
+                if used[0] > limit:
                     raise RecordTooLargeError(limit)
                 yield line
         if carry:
-            self._used += len(carry)
-            if self._used > limit:
+            used[0] += len(carry)
+            if used[0] > limit:
                 raise RecordTooLargeError(limit)
             yield carry
 
     def start_record(self) -> None:
-        """Reset the budget: the previous record is complete."""
-        self._used = 0
+        """Reset the budget and the formula hint: the previous record is complete."""
+        self.used[0] = 0
         self.hint = self._chunk_hint
 
 
@@ -106,11 +110,13 @@ class _Scan:
     first_formula: Location | None = None
 
 
-def inspect_csv(chunks: Iterator[str], output: OutputWriter, limits: Limits, rules: Rules) -> Findings:
+def inspect_csv(
+    chunks: Iterator[tuple[bytes, str]], output: OutputWriter, limits: Limits, rules: Rules
+) -> Findings:
     """Check CSV text and write each data row as a ``{column: value}`` record.
 
     Args:
-        chunks: checked text (UTF-8, no NUL), after any BOM.
+        chunks: checked bytes with their text (UTF-8, no NUL), after any BOM.
         output: where records go.
         limits: the record-size bound.
         rules: required columns and the formula-cell policy.
@@ -124,16 +130,26 @@ def inspect_csv(chunks: Iterator[str], output: OutputWriter, limits: Limits, rul
     scan = _Scan()
     completed = False
     last_line = 0
+    header: list[str] = []
+    width = -1  # no row matches before the header is known
+    used, write = lines.used, output.record
     try:
         for row in reader:
             start_line, last_line = last_line + 1, reader.line_num
+            # The common row, kept to a few operations: full width, nothing to check.
+            if len(row) == width and not lines.hint and scan.columns is None:
+                used[0] = 0
+                scan.rows += 1
+                write(dict(zip(header, row, strict=False)))  # lengths were just compared
+                continue
             if not row or (len(row) == 1 and not row[0].strip()):
                 lines.start_record()
                 continue
             if scan.header is None:
-                _take_header(scan, row, rules)
+                _take_header(scan, row, rules, lines.hint)
+                header, width = row, len(row)
             elif _take_row(scan, row, start_line, lines.hint):
-                output.record(dict(zip(scan.header, row, strict=True)))
+                write(dict(zip(header, row, strict=True)))
             lines.start_record()
         completed = True
     except csv.Error as err:
@@ -170,13 +186,21 @@ def _allow_fields_up_to(limit: int) -> None:
         csv.field_size_limit(limit)
 
 
-def _take_header(scan: _Scan, row: list[str], rules: Rules) -> None:
+def _take_header(scan: _Scan, row: list[str], rules: Rules, might_hold_formulas: bool) -> None:
     scan.header = row
+    # A spreadsheet runs a formula in the header row as readily as in any other.
+    index = first_formula(row) if might_hold_formulas else None
+    if index is not None:
+        scan.first_formula = at(line=1, column=row[index])
+        scan.formulas = count_formulas(row[index:])
     problem = header_problem(row)
     if problem:
         scan.reasons.append(reason(ReasonCode.CSV_NO_HEADER, problem, at(line=1)))
     if rules.csv.required_columns:
         scan.columns = ColumnChecks(row, rules.csv.required_columns)
+        if not scan.columns.active:
+            scan.reasons.extend(scan.columns.reasons(0))
+            scan.columns = None
 
 
 def _take_row(scan: _Scan, row: list[str], line: int, might_hold_formulas: bool) -> bool:

@@ -1,11 +1,18 @@
 """Streaming a top-level array (or one pretty-printed document) record by record.
 
-The scanner only finds where each record ends; orjson parses it (`parse_record`). It
-looks at the text with two possessive regular expressions that run in C and never
-backtrack: one skips everything up to the next bracket outside a string (so a flat
-object costs two matches however many fields it has), the other spans a scalar. Depth is
-counted bracket by bracket, so the cost is linear whatever the nesting, and the buffer
-holds at most one record plus one chunk (`Limits.max_record_bytes` bounds a record).
+Most records are found without scanning at all. JSON is read left to right, so a slice
+of the text that parses whole as complete values ends where those values end in the full
+text (a brace inside a string or a nested object just makes the slice fail). So orjson
+is first handed a whole batch: the items up to the last closing brace of the next
+`_BATCH_BYTES`, wrapped in brackets (`_quick_batch`); a batch of plain objects is proven
+free of repeated keys, deep nesting and suspect numbers by counts over its text
+(`batch_is_plain`). Failing that, orjson is handed one item, up to each of the next few
+closing braces (`_quick_object`). Otherwise the scanner finds where the record ends and orjson parses it
+(`parse_record`). The scanner uses two possessive regular expressions that never
+backtrack: one skips everything up to the next bracket outside a string, the other spans
+a scalar. Depth is counted bracket by bracket, so the cost is linear whatever the
+nesting, and the buffer holds at most one record plus one chunk
+(`Limits.max_record_bytes` bounds a record).
 
 Structure between records (the commas, the closing bracket, nothing after it) is checked
 here; everything inside a record is orjson's and the standard library's business.
@@ -15,9 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
+
+import orjson
 
 from scalper_inspection.errors import BadTextError, NestingTooDeepError, RecordTooLargeError
-from scalper_inspection.json._records import Problem, parse_record
+from scalper_inspection.json._records import Problem, batch_is_plain, check_parsed, parse_record
 from scalper_inspection.json._shapes import RecordTally, malformed, too_large
 from scalper_inspection.limits import Limits
 from scalper_inspection.reasons import at, bad_text_reason
@@ -28,6 +38,11 @@ _TO_BRACKET = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\[\s\S])*+")*+([\[\]{}
 _SCALAR = re.compile(rb'"(?:[^"\\]++|\\[\s\S])*+"|[^\s,\[\]{}"]++')
 _SPACE = re.compile(rb"[ \t\r\n]*+")
 _OPENERS = b"[{"
+_OPEN_OBJECT = ord("{")
+# Closing braces tried by `_quick_object` before the scanner takes over.
+_QUICK_TRIES = 4
+# The text a batch of items spans at most.
+_BATCH_BYTES = 256 * 1024
 _CONTINUATION_BYTES = bytes(range(0x80, 0xC0))
 
 
@@ -89,6 +104,39 @@ class _Text:
 def _chars(data: bytes) -> int:
     """Count the characters in UTF-8 bytes without decoding them."""
     return len(data.translate(None, _CONTINUATION_BYTES))
+
+
+def _quick_batch(text: _Text, start: int) -> tuple[int, list[Any]] | None:
+    """The end and values of a run of plain objects, parsed by orjson in one call."""
+    cut = text.data.rfind(b"}", start, start + _BATCH_BYTES)
+    if cut < 0:
+        return None
+    raw = text.data[start : cut + 1]
+    try:
+        items = orjson.loads(b"[" + raw + b"]")
+    except orjson.JSONDecodeError:
+        return None
+    return (cut + 1, items) if batch_is_plain(raw, items) else None
+
+
+def _quick_object(text: _Text, start: int, max_depth: int) -> tuple[int, Any] | None:
+    """The end and parse result of an object, if orjson finds it within a few braces."""
+    if text.data[start] != _OPEN_OBJECT:
+        return None
+    end = start
+    for _ in range(_QUICK_TRIES):
+        end = text.data.find(b"}", end + 1)
+        if end < 0 or end - start >= text.limit:
+            return None
+        raw = text.data[start : end + 1]
+        if raw.count(b"{") + raw.count(b"[") > max_depth:
+            return None  # the scanner stops deep nesting with a clear reason
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            continue
+        return end + 1, check_parsed(raw, value, max_depth)
+    return None
 
 
 def _record_end(text: _Text, start: int, max_depth: int) -> tuple[int, int] | None:
@@ -153,6 +201,10 @@ def inspect_records(chunks: Iterator[bytes], tally: RecordTally, limits: Limits,
     pos = 0
     expecting_item = True
     closed = False
+    # After a batch failed, items are taken one by one up to where it would have ended,
+    # so a file whose batches keep failing costs at most twice the parsing.
+    batch_from = 0
+    batches = array and not tally.checks_each_record
     try:
         pos = text.space(0)
         if array:
@@ -173,11 +225,27 @@ def inspect_records(chunks: Iterator[bytes], tally: RecordTally, limits: Limits,
                     continue
                 expected = "',' or ']'" if array else "nothing more"
                 return [_structure(f"{expected} was expected after the value", text, pos)]
-            span = _record_end(text, pos, depth_left)
-            if span is None:
-                break
-            start, end = span
-            result = parse_record(text.data[start:end], depth_left)
+            if batches and pos >= batch_from:
+                if len(text.data) - pos < _BATCH_BYTES and not text.eof:
+                    dropped = text.more(pos)
+                    pos, batch_from = pos - dropped, batch_from - dropped
+                batch = _quick_batch(text, pos)
+                if batch is not None:
+                    line = text.line(pos)
+                    for item in batch[1]:
+                        tally.take(item, line)
+                    expecting_item, pos = False, batch[0]
+                    continue
+                batch_from = pos + _BATCH_BYTES
+            quick = _quick_object(text, pos, depth_left)
+            if quick is not None:
+                (end, result), start = quick, pos
+            else:
+                span = _record_end(text, pos, depth_left)
+                if span is None:
+                    break
+                start, end = span
+                result = parse_record(text.data[start:end], depth_left)
             if isinstance(result, Problem):
                 tally.take(result, *text.where(start))
             else:
@@ -186,7 +254,8 @@ def inspect_records(chunks: Iterator[bytes], tally: RecordTally, limits: Limits,
             if not array:
                 closed = True
             if pos > limits.chunk_size:
-                pos -= text.more(pos)
+                dropped = text.more(pos)
+                pos, batch_from = pos - dropped, batch_from - dropped
     except RecordTooLargeError as err:
         what = f"Array item {tally.records + 1:,}" if array else "The JSON document"
         line, _ = text.where(pos)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scalper_inspection.errors import BadTextError, RecordTooLargeError
-from scalper_inspection.json._records import parse_record
+from scalper_inspection.json._records import Suspicion, parse_record
 from scalper_inspection.json._shapes import RecordTally, too_large
 from scalper_inspection.limits import Limits
 from scalper_inspection.reasons import at, bad_text_reason
@@ -29,14 +29,16 @@ def inspect_lines(chunks: Iterator[bytes], tally: RecordTally, limits: Limits) -
     carry = b""
     try:
         for data in chunks:
-            lines = (carry + data if carry else data).split(b"\n")
+            text = carry + data if carry else data
+            suspicion = Suspicion.of(text)
+            lines = text.split(b"\n")
             carry = lines.pop()
             for line in lines:
                 if len(line) > limit:
                     raise RecordTooLargeError(limit)
                 line_number += 1
                 if line and not line.isspace():
-                    tally.take(parse_record(line, depth), line_number)
+                    tally.take(parse_record(line, depth, suspicion), line_number)
             if len(carry) > limit:
                 raise RecordTooLargeError(limit)
         if carry and not carry.isspace():

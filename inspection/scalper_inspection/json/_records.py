@@ -35,9 +35,16 @@ import orjson
 from scalper_inspection.json._escapes import find_lone_surrogate
 
 _KEY_END = re.compile(rb'"\s+:')
-# A number token (after the structural character that must precede a JSON value) of 16
-# or more digit characters, or with a three-digit exponent.
-_SUSPECT_NUMBER = re.compile(rb"(?:^|[:\[,])\s*-?\d[\d.]{15}|\d[eE][-+]?\d{3}")
+# Number characters are mapped to classes (D digit or dot, E exponent, S sign, space for
+# anything else), so that finding a run of 16 digit characters or a three-digit exponent
+# is a few substring searches in C: a regular expression would try every position.
+_CLASSES = bytearray(b" " * 256)
+for _char in b"0123456789.":
+    _CLASSES[_char] = ord("D")
+_CLASSES[ord("e")] = _CLASSES[ord("E")] = ord("E")
+_CLASSES[ord("+")] = _CLASSES[ord("-")] = ord("S")
+_NUMBER_CLASSES = bytes(_CLASSES)
+_LONG_RUN, _EXPONENT, _SIGNED_EXPONENT = b"D" * 16, b"DEDDD", b"DESDDD"
 # Integers orjson writes exactly.
 _MIN_INT, _MAX_INT = -(2**63), 2**64 - 1
 # Below this many characters a number literal cannot carry 16 significant digits.
@@ -71,12 +78,37 @@ class _Unrepresentable(ValueError):
     """A number the output could not carry exactly."""
 
 
-def parse_record(raw: bytes, max_depth: int) -> Any:
+@dataclass(frozen=True, slots=True)
+class Suspicion:
+    """What a stretch of text (a chunk, a batch of records) might hold.
+
+    Computed once for many records: when a whole chunk has no suspect number and no
+    key followed by whitespace, no record in it needs those two looks.
+
+    Attributes:
+        numbers: a number token a double might not carry exactly.
+        spaced_keys: a key whose colon follows after whitespace (``"a" : 1``).
+    """
+
+    numbers: bool = True
+    spaced_keys: bool = True
+
+    @classmethod
+    def of(cls, text: bytes) -> Suspicion:
+        """Look at a stretch of text once."""
+        return cls(suspect_number(text), _KEY_END.search(text) is not None)
+
+
+ANYTHING = Suspicion()
+
+
+def parse_record(raw: bytes, max_depth: int, suspicion: Suspicion = ANYTHING) -> Any:
     """Parse one record's text, exactly.
 
     Args:
         raw: the record's UTF-8 text (already checked to be UTF-8 without NUL).
         max_depth: the most arrays and objects that may enclose one another here.
+        suspicion: what the text around the record might hold (when known, fewer looks).
 
     Returns:
         The value, or a `Problem` (returned, not raised: a bad record is data).
@@ -85,19 +117,30 @@ def parse_record(raw: bytes, max_depth: int) -> Any:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return _diagnose(raw, max_depth)
-    if _SUSPECT_NUMBER.search(raw) is not None or not _keys_unique(raw, value):
+    return check_parsed(raw, value, max_depth, suspicion)
+
+
+def check_parsed(raw: bytes, value: Any, max_depth: int, suspicion: Suspicion = ANYTHING) -> Any:
+    """Finish the checks of a record orjson parsed: the value, or a `Problem`."""
+    if (suspicion.numbers and suspect_number(raw)) or not _keys_unique(raw, value, suspicion.spaced_keys):
         return _exactly(raw, max_depth)
     if raw.count(b"[") + raw.count(b"{") > max_depth and nesting_exceeds(value, max_depth):
         return Problem("deep", "nested too deep")
     return value
 
 
-def _keys_unique(raw: bytes, value: Any) -> bool:
+def suspect_number(raw: bytes) -> bool:
+    """True when the text might hold a number a double cannot carry exactly."""
+    classes = raw.translate(_NUMBER_CLASSES)
+    return _LONG_RUN in classes or _EXPONENT in classes or _SIGNED_EXPONENT in classes
+
+
+def _keys_unique(raw: bytes, value: Any, spaced_keys: bool = True) -> bool:
     """Prove cheaply that no object in the record repeats a key (False: not proven)."""
     if not isinstance(value, dict | list):
         return True
     matches = raw.count(b'":')
-    if _KEY_END.search(raw) is not None:
+    if spaced_keys:
         matches += len(_KEY_END.findall(raw))
     if isinstance(value, dict) and matches == len(value):
         return True
@@ -131,6 +174,21 @@ def nesting_exceeds(value: Any, max_depth: int) -> bool:
         children = current.values() if isinstance(current, dict) else current
         pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
+
+
+def batch_is_plain(raw: bytes, items: list[Any]) -> bool:
+    """Tell whether records parsed together need no look one by one.
+
+    True when every item is an object holding no object or array (so depth is 2 with
+    the enclosing array), no number is suspect, and the text holds no more keys than the
+    objects do (so none is repeated): all proven with counts over the whole text.
+    """
+    if raw.count(b"{") != len(items) or b"[" in raw or suspect_number(raw):
+        return False
+    if not all(type(item) is dict for item in items):
+        return False
+    keys = raw.count(b'":') + len(_KEY_END.findall(raw))
+    return keys == sum(map(len, items))
 
 
 def _diagnose(raw: bytes, max_depth: int) -> Problem:

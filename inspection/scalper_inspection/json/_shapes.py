@@ -96,6 +96,11 @@ class RecordTally:
         self.surrogates = Tally()
         self.numbers = Tally()
 
+    @property
+    def checks_each_record(self) -> bool:
+        """True when every record needs a look of its own (a JSON Schema)."""
+        return self._schema is not None
+
     def take(self, result: Any, line: int, column: int = 1) -> None:
         """Account for one record.
 
