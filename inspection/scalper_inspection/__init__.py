@@ -21,13 +21,17 @@ Layout::
     _reader.py _sniff.py _output.py    hashing and text checks, type sniffing, output
 
 Adding a format is adding one package with a ``VALIDATOR`` and listing it in `registry`.
+
+The validators (and their parsers) are imported on first use of `inspect_stream`,
+`VALIDATORS` or `content_type_for`: the API functions, which only need the types and the
+rules, start faster without them.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from scalper_inspection.errors import InspectionError, RulesError
 from scalper_inspection.limits import Limits
-from scalper_inspection.pipeline import inspect_stream
 from scalper_inspection.reasons import ReasonCode
-from scalper_inspection.registry import VALIDATORS, content_type_for
 from scalper_inspection.rules import DEFAULT_RULES, Rules, RulesBook, load_rules
 from scalper_inspection.types import (
     SUPPORTED_CONTENT_TYPES,
@@ -39,6 +43,22 @@ from scalper_inspection.types import (
     Location,
     Reason,
 )
+
+if TYPE_CHECKING:
+    from scalper_inspection.pipeline import inspect_stream
+    from scalper_inspection.registry import VALIDATORS, content_type_for
+
+_LAZY = {"inspect_stream": "pipeline", "VALIDATORS": "registry", "content_type_for": "registry"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the validators on first use (PEP 562)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+
 
 __all__ = [
     "DEFAULT_RULES",
