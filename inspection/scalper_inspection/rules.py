@@ -46,7 +46,8 @@ DEFAULT_PROFILE = "default"
 BUILTIN_VERSION = "builtin"
 # A JSON Schema is read whole into every function's memory and shipped to SDKs.
 MAX_SCHEMA_BYTES = 256 * 1024
-_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+# Aliases are the rules file's and the API's spelling (``json``, ``schema``).
+_FROZEN = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, serialize_by_alias=True)
 
 
 class ColumnRule(BaseModel):

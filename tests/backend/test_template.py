@@ -67,7 +67,7 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
 def test_every_api_route_requires_an_api_key(template):
     assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
     routes = {(r.method, r.path) for r in template.api_routes()}
-    assert routes == {("POST", "/uploads"), ("GET", "/files/{file_id}"), ("GET", "/files")}
+    assert routes == {("POST", "/uploads"), ("GET", "/files/{file_id}"), ("GET", "/files"), ("GET", "/rules")}
 
 
 def test_presign_role_can_only_put_under_the_uploads_prefix(template):

@@ -24,7 +24,9 @@ import requests
 from scalper_backend.local.template import Template
 
 ROOT = Path(__file__).resolve().parents[2]
-PARTNERS = ("acme", "globex")
+# acme and globex have the default rules; the others a profile of E2E_RULES each.
+PARTNERS = ("acme", "globex", "northside", "radiology", "reports")
+E2E_RULES = Path(__file__).resolve().parent / "rules" / "partners.toml"
 FINAL = {"processed", "quarantined"}
 
 
@@ -34,6 +36,7 @@ class Stack:
     aws_endpoint: str
     keys: dict[str, str]
     template: Template
+    log: Path
 
     def aws(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.aws_endpoint, region_name="us-east-1")
@@ -75,7 +78,9 @@ class Stack:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log = tmp_path_factory.mktemp("stack") / "stack.log"
-    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", "WARNING"]
+    # INFO, as on AWS: the log is read by the test that no file content or name reaches it.
+    args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--log-level", "INFO"]
+    args += ["--rules", str(E2E_RULES)]
     for partner in PARTNERS:
         args += ["--partner", partner]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -88,9 +93,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
                 keys={
                     "demo": values["SCALPER_API_KEY"],
-                    **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in PARTNERS},
+                    **{p: values[f"SCALPER_API_KEY_{p.upper().replace('-', '_')}"] for p in PARTNERS},
                 },
                 template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
+                log=log,
             )
         finally:
             process.terminate()

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from ..models import FileState
-from .schemas import ErrorBody, FilePage, FileView, UploadRequest, UploadTicket
+from .schemas import ErrorBody, FilePage, FileView, RulesView, UploadRequest, UploadTicket
 
 _REF = "#/components/schemas/{model}"
 _ERRORS = {
@@ -43,7 +43,7 @@ def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [
             (m, "validation" if m is UploadRequest else "serialization")
-            for m in (UploadRequest, UploadTicket, FileView, FilePage, ErrorBody)
+            for m in (UploadRequest, UploadTicket, FileView, FilePage, RulesView, ErrorBody)
         ],
         ref_template=_REF,
     )
@@ -96,6 +96,13 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}},
                     ],
                     "responses": _responses("200", FilePage, "One page of file records."),
+                }
+            },
+            "/rules": {
+                "get": {
+                    "operationId": "getRules",
+                    "summary": "The rules your uploads are judged by (what scalper validate checks)",
+                    "responses": _responses("200", RulesView, "Your profile of the partner rules."),
                 }
             },
             "/files/{file_id}": {

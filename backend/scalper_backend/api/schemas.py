@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator
 
+from scalper_inspection import Rules
+
 from ..records import FileFields, FileRecord
 
 MetadataKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
@@ -77,6 +79,14 @@ class FilePage(BaseModel):
 
     files: list[FileView]
     next_cursor: str | None
+
+
+class RulesView(Rules):
+    """``GET /rules``: the rules that judge the caller's uploads (``scalper validate`` uses them)."""
+
+    @classmethod
+    def of(cls, rules: Rules) -> RulesView:
+        return cls.model_validate(rules.model_dump(by_alias=True))
 
 
 class ErrorDetail(BaseModel):

@@ -1,4 +1,4 @@
-"""``GET /files/{file_id}`` and ``GET /files``: a partner's own file records."""
+"""``GET /files/{file_id}``, ``GET /files`` and ``GET /rules``: a partner's own records and rules."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..api.requests import caller_principal
 from ..api.responses import install_error_handlers, json_response
+from ..api.schemas import RulesView
 from ..dependencies import dependencies
 from ..listing import get_file, list_files, parse_list_query
 
@@ -33,6 +34,13 @@ def get_many() -> Response[str]:
     state, limit = parse_list_query(event.get_query_string_value("state"), event.get_query_string_value("limit"))
     page = list_files(deps.files, partner_id, state=state, limit=limit, cursor=event.get_query_string_value("cursor"))
     return json_response(200, page)
+
+
+@app.get("/rules")
+def get_rules() -> Response[str]:
+    deps = dependencies()
+    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    return json_response(200, RulesView.of(deps.rules.for_partner(partner_id)))
 
 
 @logger.inject_lambda_context(clear_state=True)

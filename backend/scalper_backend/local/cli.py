@@ -34,6 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--rules", type=Path, default=None, help="partner rules file (default: backend/rules/partners.toml)"
+    )
     return parser
 
 
@@ -62,7 +65,7 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
     try:
-        stack = LocalStack(args.template, port=args.port, log_level=args.log_level).start()
+        stack = LocalStack(args.template, port=args.port, log_level=args.log_level, rules_file=args.rules).start()
     except (ScalperError, OSError) as err:
         print(f"error: could not start the local stack: {err}", file=sys.stderr)
         return 2
