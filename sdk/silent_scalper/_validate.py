@@ -155,14 +155,15 @@ class PreFlight:
         Raises:
             APIConnectionError, APIStatusError: the API could not say (other than 404).
         """
-        rules = self._rules
-        if rules is None:
-            try:
-                rules = (self._transport.get("/rules", cast_to=Rules), "api")
-            except NotFoundError:
-                rules = (DEFAULT_RULES, "defaults")
-            self._rules = rules
-        return rules
+        if self._rules is None:
+            self._rules = self._fetch()
+        return self._rules
+
+    def _fetch(self) -> tuple[Rules, RulesSource]:
+        try:
+            return self._transport.get("/rules", cast_to=Rules), "api"
+        except NotFoundError:  # an API older than GET /rules
+            return DEFAULT_RULES, "defaults"
 
     def validate(self, path: str | os.PathLike[str], *, content_type: str | None = None) -> Validation:
         """Judge one file as the processor would (see `validate_file`)."""
