@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: demo test lint template-check unit e2e bench openapi clean
+.PHONY: demo test lint template-check unit e2e bench openapi clean build
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
@@ -45,7 +45,24 @@ e2e: $(VENV)/.dev
 	$(BIN)/pytest -m e2e
 
 bench: $(VENV)/.runtime
+	$(BIN)/python bench/processor.py
 	$(BIN)/python bench/pipeline.py
+
+# The Lambda package. `sam build` runs `make build-<LogicalId>` for every function
+# (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set: the backend, its partner
+# rules and the shared inspection package, with their dependencies resolved together
+# for the Lambda platform (CPython 3.12, x86_64) from binary wheels only.
+LAMBDA_PLATFORM := --platform manylinux2014_x86_64 --implementation cp --python-version 3.12 --only-binary=:all:
+build-%:
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir "$(ARTIFACTS_DIR)/.wheels" ./inspection
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(LAMBDA_PLATFORM) --target "$(ARTIFACTS_DIR)" \
+		-r backend/requirements.txt "$(ARTIFACTS_DIR)"/.wheels/scalper_inspection-*.whl
+	rm -rf "$(ARTIFACTS_DIR)/.wheels"
+	cp -R backend/scalper_backend backend/rules "$(ARTIFACTS_DIR)/"
+	find "$(ARTIFACTS_DIR)/scalper_backend" -name __pycache__ -prune -exec rm -rf {} +
+
+build: $(VENV)/.dev
+	$(BIN)/sam build --build-dir .aws-sam/build
 
 openapi: $(VENV)/.runtime
 	$(BIN)/python -m scalper_backend.api.openapi > docs/openapi.json

@@ -64,6 +64,14 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
     assert template.properties("ProcessorErrorsAlarm")["MetricName"] == "Errors"
 
 
+def test_every_function_is_built_by_the_makefile_with_the_shared_inspection_package(template):
+    # Without it, sam build would package backend/ alone and the functions could not
+    # import scalper_inspection (see the Makefile's build-% target).
+    for function in template.of_type("AWS::Serverless::Function"):
+        metadata = template.resources[function].get("Metadata", {})
+        assert metadata == {"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."}, function
+
+
 def test_every_api_route_requires_an_api_key(template):
     assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
     routes = {(r.method, r.path) for r in template.api_routes()}
