@@ -2,7 +2,7 @@
 
 The hashing reader sits directly on the uploaded object's body. Bytes are hashed at the
 moment they are pulled from the source, so read-ahead buffers higher up the stack (a
-`io.BufferedReader`, ijson's buffer) can never cause a byte to be missed or counted twice,
+a parser's buffers) can never cause a byte to be missed or counted twice,
 and `HashingReader.drain` can finish the digest after a parser gave up half way. It also
 remembers a failure of the source, so the pipeline can tell an I/O fault (retryable) from
 a parser's exception, whatever layers the fault travelled through.
