@@ -96,3 +96,31 @@ def test_a_modality_the_rules_do_not_accept_is_refused_by_name() -> None:
     assert result.reasons[0].location == Location(field="Modality")
     assert "CT" in result.reasons[0].message
     assert inspect_bytes(sample("MR_small.dcm"), "application/dicom", rules=rules)[0].ok
+
+
+def _ct_with(**values: str) -> bytes:
+    import io
+
+    dataset = dcmread(get_testdata_file("CT_small.dcm"))
+    out = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pydicom warns about the bad value set on purpose
+        for keyword, value in values.items():
+            setattr(dataset, keyword, value)
+        dataset.save_as(out)
+    return out.getvalue()
+
+
+def test_a_malformed_identifier_is_refused_by_tag_without_its_value_anywhere(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "Doe^Jane^Secret"
+    data = _ct_with(SOPInstanceUID=secret)
+    caplog.clear()  # pydicom logged the value while the test wrote it
+    caplog.set_level(logging.DEBUG)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result, _ = inspect_bytes(data, "application/dicom")
+    assert codes(result) == ["dicom_bad_value"]
+    assert result.reasons[0].location == Location(field="SOPInstanceUID")
+    assert secret not in repr(result)
+    assert all(secret not in str(warning.message) for warning in caught)
+    assert secret not in caplog.text

@@ -6,7 +6,9 @@ PatientBirthDate... all in group 0010) are skipped over unread, and pixel data (
 7FE0) is never reached. Values are checked against their value representation before
 they are kept (a UID is digits and dots, at most 64 characters; a modality a code of at
 most 16), so nothing but well-formed identifiers reaches a record, and messages name a
-tag, never its value. pydicom's own warnings (which quote values) are silenced.
+tag, never its value. pydicom's own value validation is switched off while it reads
+(`_quiet_pydicom`): it warns and logs the invalid value verbatim, which would put
+whatever a file holds into our logs; the checks here replace it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import io
 import re
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from scalper_inspection.reasons import ReasonCode, agree, at, plural, reason
@@ -64,8 +68,7 @@ def read_header(prefix: bytes, complete: bool, rules: Rules) -> tuple[tuple[Reas
 
     reading = _Reading()
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with _quiet_pydicom():
             dataset = read_partial(
                 io.BytesIO(prefix), stop_when=reading.stop, specific_tags=[tag for tag, _, _ in _TAGS]
             )
@@ -77,6 +80,21 @@ def read_header(prefix: bytes, complete: bool, rules: Rules) -> tuple[tuple[Reas
         limit = len(prefix)
         return (_malformed(f"the identifiers do not end within the first {limit:,} bytes"),), None
     return _judge(values, syntax, rules)
+
+
+@contextmanager
+def _quiet_pydicom() -> Iterator[None]:
+    """Read without pydicom validating values (it logs them verbatim) or warning."""
+    from pydicom import config
+
+    mode = config.settings.reading_validation_mode
+    config.settings.reading_validation_mode = config.IGNORE
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        config.settings.reading_validation_mode = mode
 
 
 def _text(value: Any) -> str | None:
