@@ -7,7 +7,7 @@ import json
 from support.inspection import codes, inspect_bytes
 
 from scalper_inspection import Limits, Rules
-from scalper_inspection.reasons import MAX_MESSAGE_CHARS, MAX_REASONS, NAME_SHOWN
+from scalper_inspection.reasons import MAX_MESSAGE_CHARS, MAX_REASONS, NAME_SHOWN, ReasonCode, reason
 
 
 def test_five_100000_character_duplicate_header_names_give_one_bounded_reason() -> None:
@@ -18,6 +18,12 @@ def test_five_100000_character_duplicate_header_names_give_one_bounded_reason() 
     assert len(result.reasons[0].message) <= MAX_MESSAGE_CHARS
     assert "n" * (NAME_SHOWN + 1) not in result.reasons[0].message
     assert len(json.dumps([r.model_dump() for r in result.reasons])) < 2_000
+
+
+def test_every_reason_message_is_cut_to_the_maximum_length() -> None:
+    built = reason(ReasonCode.CSV_MALFORMED, "x" * 100_000)
+    assert len(built.message) == MAX_MESSAGE_CHARS
+    assert built.message.endswith("...")
 
 
 def test_a_verdict_lists_at_most_max_reasons_and_says_how_many_more() -> None:

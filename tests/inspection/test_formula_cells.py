@@ -55,11 +55,11 @@ def test_rules_that_quarantine_formulas_give_a_located_reason() -> None:
 def test_a_formula_right_after_a_chunk_boundary_is_found() -> None:
     # The pre-check looks at each chunk with the byte before it, so a delimiter ending
     # one chunk and a trigger starting the next still mark the cell.
-    row = b"1,abcdefgh\n"
-    data = b"id,note\n" + row * 40
-    cut = data.rindex(b",") + 1
-    data = data[:cut] + b"=1+1" + data[cut + 8 :]
-    for chunk_size in range(64, 80):
+    prefix = b"id,note\n" + b"1,abcdefgh\n" * 39
+    pad = b"1," + b"a" * (448 - len(prefix) - 5) + b"\n"
+    data = prefix + pad + b"2,=1+1\n"
+    assert data.index(b"=") == 448  # a multiple of every chunk size below
+    for chunk_size in (16, 28, 32, 56, 64, 112, 224):
         result, _ = inspect_bytes(data, "text/csv", limits=Limits(chunk_size=chunk_size, sniff_size=64))
         assert result.formula_cells is not None, chunk_size
         assert result.formula_cells.count == 1
