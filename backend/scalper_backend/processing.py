@@ -230,16 +230,7 @@ class Processor:
 
 
 def _details(result: Inspection, duration_ms: float, queued_ms: float | None) -> FileDetails:
-    return FileDetails(
-        detected_type=result.detected_type,
-        rows=result.rows,
-        columns=result.columns,
-        rules=result.rules,
-        formula_cells=result.formula_cells,
-        dicom=result.dicom,
-        duration_ms=duration_ms,
-        queued_ms=queued_ms,
-    )
+    return FileDetails(**result.details(), duration_ms=duration_ms, queued_ms=queued_ms)
 
 
 def _milliseconds(delta: timedelta) -> float:

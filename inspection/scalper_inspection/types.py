@@ -8,7 +8,7 @@ whose text fields are bounded where they are built (see `reasons`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -170,3 +170,14 @@ class Inspection:
     def ok(self) -> bool:
         """True when no reason was found and the sink holds the output."""
         return not self.reasons
+
+    def details(self) -> dict[str, Any]:
+        """What a file record keeps of the verdict besides its reasons (``details``)."""
+        return {
+            "detected_type": self.detected_type,
+            "rows": self.rows,
+            "columns": self.columns,
+            "formula_cells": self.formula_cells,
+            "dicom": self.dicom,
+            "rules": self.rules,
+        }

@@ -105,27 +105,31 @@ def validate_file(
     """
     name = os.fspath(path)
     declared_type = (content_type or content_type_for(name) or "application/octet-stream").split(";")[0].lower()
-    common = {"path": name, "content_type": declared_type, "rules": rules.label, "rules_source": rules_source}
     if declared_type not in SUPPORTED_CONTENT_TYPES:
         supported = ", ".join(sorted(SUPPORTED_CONTENT_TYPES))
         refused = Reason(
             code="unsupported_content_type",
             message=f"The API refuses {declared_type} files; declare one of: {supported}.",
         )
-        return Validation(ok=False, reasons=(refused,), **common)
+        return Validation(
+            path=name,
+            content_type=declared_type,
+            ok=False,
+            reasons=(refused,),
+            rules=rules.label,
+            rules_source=rules_source,
+        )
     size, digest = _size_and_sha256(name)
     declared = Declared(size=size, sha256=digest, content_type=declared_type)
     with open(name, "rb") as body:
         result = inspect_stream(body, declared, _Discard(), rules=rules)
     return Validation(
+        path=name,
+        content_type=declared_type,
         ok=result.ok,
         reasons=result.reasons,
-        detected_type=result.detected_type,
-        rows=result.rows,
-        columns=result.columns,
-        formula_cells=result.formula_cells,
-        dicom=result.dicom,
-        **common,
+        rules_source=rules_source,
+        **result.details(),
     )
 
 
