@@ -6,9 +6,9 @@ from enum import StrEnum
 
 # What the processor can validate and why a file fails: defined once, by the inspection
 # package the SDK shares (the API refuses any other content type up front, 415).
-from scalper_inspection import SUPPORTED_CONTENT_TYPES, ContentType, Reason
+from scalper_inspection import SUPPORTED_CONTENT_TYPES, Reason
 
-__all__ = ["SUPPORTED_CONTENT_TYPES", "ContentType", "FileState", "Reason"]
+__all__ = ["SUPPORTED_CONTENT_TYPES", "FileState", "Reason"]
 
 
 class FileState(StrEnum):
