@@ -231,9 +231,7 @@ def inspect_records(chunks: Iterator[bytes], tally: RecordTally, limits: Limits,
                     pos, batch_from = pos - dropped, batch_from - dropped
                 batch = _quick_batch(text, pos)
                 if batch is not None:
-                    line = text.line(pos)
-                    for item in batch[1]:
-                        tally.take(item, line)
+                    tally.take_objects(batch[1], text.line(pos))
                     expecting_item, pos = False, batch[0]
                     continue
                 batch_from = pos + _BATCH_BYTES

@@ -123,6 +123,16 @@ class RecordTally:
             except NumberOutOfRangeError:
                 self.numbers.add(self._place(number, line), at(line=line, record=number))
 
+    def take_objects(self, objects: list[dict[str, Any]], line: int) -> None:
+        """Account for records already known to be plain objects (a batch, see `_array`)."""
+        record = self._output.record
+        for number, value in enumerate(objects, self.records + 1):
+            try:
+                record(value)
+            except NumberOutOfRangeError:
+                self.numbers.add(self._place(number, line), at(line=line, record=number))
+        self.records += len(objects)
+
     def _place(self, number: int, line: int) -> str:
         """``line 3``, or ``item 2 at line 3`` in an array."""
         return f"item {number:,} at line {line:,}" if self._noun == "array item" else f"line {line:,}"
