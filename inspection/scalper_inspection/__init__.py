@@ -15,6 +15,7 @@ Layout::
     reasons.py    ReasonCode, and building bounded reasons
     limits.py     Limits: every bound of an inspection
     rules.py      Rules, RulesBook, load_rules: what each partner may send
+    validator.py  Validator and Inputs: what a format package implements
     registry.py   the validators keyed by detected type; content types and extensions
     pipeline.py   inspect_stream: integrity, rules, sniffing, then a validator
     csv/ json/ dicom/    one package per format; their modules are private

@@ -48,9 +48,10 @@ from scalper_inspection._sniff import UTF8_BOM, first_line, foreign_encoding, sn
 from scalper_inspection.errors import exception_fields
 from scalper_inspection.limits import Limits
 from scalper_inspection.reasons import ReasonCode, cap_reasons, plural, reason
-from scalper_inspection.registry import VALIDATORS, Inputs, Validator, validator_for
+from scalper_inspection.registry import VALIDATORS, validator_for
 from scalper_inspection.rules import DEFAULT_RULES, Rules
 from scalper_inspection.types import Declared, Findings, Inspection, Reason
+from scalper_inspection.validator import Inputs, Validator
 
 _DEFAULT_LIMITS = Limits()
 

@@ -14,7 +14,7 @@ import support.inspection as support
 from support.inspection import inspect_bytes
 
 from scalper_inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream, registry
-from scalper_inspection.registry import Inputs
+from scalper_inspection.validator import Inputs
 
 
 class FailingBody(io.RawIOBase):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from scalper_inspection._sniff import looks_like_csv
 from scalper_inspection.csv._rows import inspect_csv
-from scalper_inspection.registry import Inputs, Validator
 from scalper_inspection.types import Findings
+from scalper_inspection.validator import Inputs, Validator
 
 
 def _validate(inputs: Inputs) -> Findings:

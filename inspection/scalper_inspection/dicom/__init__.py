@@ -15,8 +15,8 @@ body is still hashed for the checksum, and passed through to the output.
 from __future__ import annotations
 
 from scalper_inspection.reasons import ReasonCode, reason
-from scalper_inspection.registry import Inputs, Validator
 from scalper_inspection.types import Findings
+from scalper_inspection.validator import Inputs, Validator
 
 _PREAMBLE = 128
 _MARKER = b"DICM"

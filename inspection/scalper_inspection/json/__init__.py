@@ -36,8 +36,8 @@ from scalper_inspection.json._lines import inspect_lines
 from scalper_inspection.json._schema import SchemaCheck
 from scalper_inspection.json._shapes import RecordTally, malformed
 from scalper_inspection.reasons import ReasonCode, reason
-from scalper_inspection.registry import Inputs, Validator
 from scalper_inspection.types import Findings
+from scalper_inspection.validator import Inputs, Validator
 
 _JSON_LINES = frozenset({"application/x-ndjson", "application/jsonl"})
 
