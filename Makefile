@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: demo test lint template-check unit e2e bench openapi clean
+.PHONY: demo test lint template-check unit e2e bench openapi clean build
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
@@ -15,8 +15,8 @@ $(BIN)/python:
 	$(PIP) --upgrade "pip>=25.1"
 
 # What the demo needs: the SDK and the backend with its local stack.
-$(VENV)/.runtime: $(BIN)/python sdk/pyproject.toml backend/pyproject.toml
-	$(PIP) -e ./sdk -e "./backend[local]"
+$(VENV)/.runtime: $(BIN)/python inspection/pyproject.toml sdk/pyproject.toml backend/pyproject.toml
+	$(PIP) -e ./inspection -e ./sdk -e "./backend[local]"
 	@touch $@
 
 # Plus what the tests and checks need (pyproject.toml's dependency groups).
@@ -49,8 +49,8 @@ template-check: $(VENV)/.dev $(CHECKOV_VENV)/.installed
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
-	$(BIN)/mypy sdk/silent_scalper backend/scalper_backend
-	$(BIN)/bandit -r sdk backend --severity-level medium
+	$(BIN)/mypy inspection/scalper_inspection sdk/silent_scalper backend/scalper_backend
+	$(BIN)/bandit -r inspection sdk backend --severity-level medium
 
 unit: $(VENV)/.dev
 	$(BIN)/pytest -m "not e2e"
@@ -59,7 +59,24 @@ e2e: $(VENV)/.dev
 	$(BIN)/pytest -m e2e
 
 bench: $(VENV)/.runtime
+	$(BIN)/python bench/processor.py
 	$(BIN)/python bench/pipeline.py
+
+# The Lambda package. `sam build` runs `make build-<LogicalId>` for every function
+# (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set: the backend, its partner
+# rules and the shared inspection package, with their dependencies resolved together
+# for the Lambda platform (CPython 3.12, x86_64) from binary wheels only.
+LAMBDA_PLATFORM := --platform manylinux2014_x86_64 --implementation cp --python-version 3.12 --only-binary=:all:
+build-%:
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps --wheel-dir "$(ARTIFACTS_DIR)/.wheels" ./inspection
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(LAMBDA_PLATFORM) --target "$(ARTIFACTS_DIR)" \
+		-r backend/requirements.txt "$(ARTIFACTS_DIR)"/.wheels/scalper_inspection-*.whl
+	rm -rf "$(ARTIFACTS_DIR)/.wheels"
+	cp -R backend/scalper_backend backend/rules "$(ARTIFACTS_DIR)/"
+	find "$(ARTIFACTS_DIR)/scalper_backend" -name __pycache__ -prune -exec rm -rf {} +
+
+build: $(VENV)/.dev
+	$(BIN)/sam build --build-dir .aws-sam/build
 
 openapi: $(VENV)/.runtime
 	$(BIN)/python -m scalper_backend.api.openapi > docs/openapi.json

@@ -1,25 +1,25 @@
-"""Benchmarks: how much the pipeline costs over the floor it cannot beat, in the same run.
+"""Benchmark of the whole pipeline: how much it costs over the floor it cannot beat.
 
 Each figure is a ratio against a baseline measured in this very run on this machine, so
 that a slow or noisy machine moves both sides together:
 
-* inspection: ``inspect_stream`` over a generated file vs. only reading and hashing the
-  same bytes in the same chunks (the I/O + SHA-256 floor every upload pays);
 * end to end: declare + PUT + processed through the embedded local stack vs. a bare
   ``put_object`` of the same bytes to the same moto server (the storage floor);
 * S3 edge: a large presigned PUT (signed length and SHA-256) through the local stack's
   verifying S3 edge vs. the same PUT straight to moto, which checks nothing.
 
+The processor's own throughput against the standard library's transform is
+``bench/processor.py``.
+
 Prints a table and, with ``--json``, the figures as JSON. Usage::
 
-    python bench/pipeline.py [--repeats 5] [--mb 16] [--files 20] [--put-mb 256] [--json]
+    python bench/pipeline.py [--repeats 5] [--files 20] [--put-mb 256] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import itertools
 import json
 import statistics
@@ -29,21 +29,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from scalper_backend.inspection import Declared, inspect_stream
-
-CHUNK = 1024 * 1024
-
 
 def make_csv(megabytes: int) -> bytes:
     row = b"10001,Ada Lovelace,1815-12-10,F,ct-chest,north,2026-11-25T09:00:00Z\n"
     header = b"patient_id,name,birth_date,sex,scan,clinic,taken_at\n"
     return header + row * (megabytes * 1024 * 1024 // len(row))
-
-
-def make_json_array(megabytes: int) -> bytes:
-    item = b'{"patient_id":10001,"scan":"ct-chest","slices":120,"clinic":"north"}'
-    count = megabytes * 1024 * 1024 // (len(item) + 1)
-    return b"[" + b",".join([item] * count) + b"]"
 
 
 def timed(action: Callable[[], object], repeats: int) -> list[float]:
@@ -54,20 +44,6 @@ def timed(action: Callable[[], object], repeats: int) -> list[float]:
         action()
         samples.append(time.perf_counter() - started)
     return samples
-
-
-def hash_only(data: bytes) -> None:
-    stream, digest = io.BytesIO(data), hashlib.sha256()
-    while chunk := stream.read(CHUNK):
-        digest.update(chunk)
-
-
-def inspect(data: bytes, content_type: str) -> None:
-    declared = Declared(size=len(data), sha256=hashlib.sha256(data).hexdigest(), content_type=content_type)
-    with tempfile.SpooledTemporaryFile(max_size=8 * CHUNK) as sink:
-        result = inspect_stream(io.BytesIO(data), declared, sink)
-    if not result.ok:
-        raise RuntimeError(f"benchmark input was quarantined: {result.reasons}")
 
 
 def summary(name: str, subject: list[float], baseline: list[float], unit_count: float, unit: str) -> dict[str, object]:
@@ -81,18 +57,6 @@ def summary(name: str, subject: list[float], baseline: list[float], unit_count: 
         "noise_pct": round(100 * (max(subject) - min(subject)) / med_s, 1),
         "baseline_noise_pct": round(100 * (max(baseline) - min(baseline)) / med_b, 1),
     }
-
-
-def bench_inspection(megabytes: int, repeats: int) -> list[dict[str, object]]:
-    results = []
-    for name, data, content_type in (
-        ("inspect csv", make_csv(megabytes), "text/csv"),
-        ("inspect json array", make_json_array(megabytes), "application/json"),
-    ):
-        baseline = timed(lambda data=data: hash_only(data), repeats)
-        subject = timed(lambda data=data, ct=content_type: inspect(data, ct), repeats)
-        results.append(summary(name, subject, baseline, len(data) / 1e6, "MB"))
-    return results
 
 
 def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
@@ -181,16 +145,11 @@ def bench_s3_edge(megabytes: int, repeats: int) -> list[dict[str, object]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--mb", type=int, default=16, help="size of the generated inspection inputs")
     parser.add_argument("--files", type=int, default=20, help="files per end-to-end round")
     parser.add_argument("--put-mb", type=int, default=256, help="MiB in the S3 edge PUT (1024 for the 1 GiB figure)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    results = (
-        bench_inspection(args.mb, args.repeats)
-        + bench_end_to_end(args.files, args.repeats)
-        + bench_s3_edge(args.put_mb, args.repeats)
-    )
+    results = bench_end_to_end(args.files, args.repeats) + bench_s3_edge(args.put_mb, args.repeats)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -18,6 +19,9 @@ from .errors import ConfigurationError
 MAX_UPLOAD_URL_TTL_SECONDS = 900
 # As large as one S3 PUT; larger files need multipart uploads and a larger MAX_UPLOAD_BYTES.
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024**3
+# The partner rules deployed with the code: backend/rules/ sits next to the package, in
+# the repository and in the Lambda package alike (see docs/rules.md).
+DEFAULT_RULES_FILE = Path(__file__).resolve().parents[1] / "rules" / "partners.toml"
 
 
 class Settings(BaseModel):
@@ -34,6 +38,8 @@ class Settings(BaseModel):
     alerts_topic_arn: str = Field(min_length=1)
     upload_url_ttl_seconds: int = Field(default=600, ge=60, le=MAX_UPLOAD_URL_TTL_SECONDS)
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
+    # What each partner may send; another file only for the local stack and tests.
+    rules_file: Path = DEFAULT_RULES_FILE
     # How long a processor may hold a file in `processing` before another delivery of
     # the same event may take it over (the previous attempt is presumed dead).
     processing_lease_seconds: int = Field(default=960, ge=1)

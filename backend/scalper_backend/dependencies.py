@@ -6,11 +6,14 @@ import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from scalper_inspection import RulesBook, RulesError, load_rules
+
 from .adapters.clients import AwsClients
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .adapters.partners_table import PartnersTable
 from .config import Settings
+from .errors import ConfigurationError
 from .partners import PartnerResolver
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -29,6 +32,14 @@ class Dependencies:
     @functools.cached_property
     def objects(self) -> Objects:
         return Objects(self.clients.s3)
+
+    @functools.cached_property
+    def rules(self) -> RulesBook:
+        # Read and checked once per cold start; a broken file fails every request loudly.
+        try:
+            return load_rules(self.settings.rules_file)
+        except RulesError as err:
+            raise ConfigurationError(str(err)) from err
 
     @functools.cached_property
     def partners(self) -> PartnerResolver:
@@ -53,6 +64,7 @@ class Dependencies:
 
         return Processor(
             settings=self.settings,
+            rules=self.rules,
             files=self.files,
             objects=self.objects,
             alerts=Alerts(self.clients.sns, self.settings.alerts_topic_arn),

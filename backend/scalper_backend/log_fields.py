@@ -1,23 +1,16 @@
-"""Log fields for an exception, safe for logs that must never carry file contents."""
+"""Log fields for an exception, safe for logs that must never carry file contents.
+
+The one implementation of ``exception_fields`` lives with the inspection package, which
+logs parser failures too; backend modules import it from here.
+"""
 
 from __future__ import annotations
 
-import traceback
+from scalper_inspection.errors import exception_fields
 
 from .errors import ScalperError
 
-
-def exception_fields(err: BaseException, *, message_is_ours: bool = False) -> dict[str, str | None]:
-    """The exception's type and stack, and its message only when we wrote it.
-
-    A library's message can quote the data it choked on (a decode error quotes the bad
-    characters), so it is left out unless ``message_is_ours``.
-    """
-    return {
-        "error_type": type(err).__name__,
-        "error": str(err) if message_is_ours else None,
-        "stack": "".join(traceback.format_tb(err.__traceback__)),
-    }
+__all__ = ["exception_fields", "safe_description"]
 
 
 def safe_description(err: BaseException | None) -> str:

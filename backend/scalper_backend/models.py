@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+# What the processor can validate and why a file fails: defined once, by the inspection
+# package the SDK shares (the API refuses any other content type up front, 415).
+from scalper_inspection import SUPPORTED_CONTENT_TYPES, Reason
 
-# What the processor can validate: the API refuses anything else up front (415).
-ContentType = Literal["text/csv", "application/json", "application/x-ndjson", "application/jsonl"]
-SUPPORTED_CONTENT_TYPES: frozenset[str] = frozenset(get_args(ContentType))
+__all__ = [
+    "MAX_PARTS",
+    "MAX_PART_BYTES",
+    "MAX_SINGLE_PUT_BYTES",
+    "MIN_PART_BYTES",
+    "SUPPORTED_CONTENT_TYPES",
+    "VOID_STATES",
+    "FileState",
+    "Reason",
+]
 
 
 class FileState(StrEnum):
@@ -38,11 +46,3 @@ MIN_PART_BYTES = 5 * 1024**2
 MAX_PART_BYTES = 5 * 1024**3
 MAX_PARTS = 10_000
 
-
-class Reason(BaseModel):
-    """Why a file was quarantined: a stable machine code and a sentence for people."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    message: str

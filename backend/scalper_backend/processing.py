@@ -24,12 +24,13 @@ from typing import IO
 
 from aws_lambda_powertools import Logger
 
+from scalper_inspection import Declared, Inspection, RulesBook, inspect_stream
+
 from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
 from .config import Settings
 from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
-from .inspection import Declared, Inspection, inspect_stream
 from .log_fields import exception_fields
 from .models import VOID_STATES, FileState
 from .notifications import S3ObjectRef
@@ -45,7 +46,8 @@ from .records import (
 
 logger = Logger(service="scalper")
 
-OUTPUT_CONTENT_TYPE = "application/x-ndjson"
+# Output format -> (key suffix, content type). DICOM is stored as sent (see scalper_inspection.dicom).
+OUTPUTS = {"jsonl": (".jsonl", "application/x-ndjson"), "dicom": (".dcm", "application/dicom")}
 # Inspection output is kept in memory up to this size, then spills to /tmp.
 SPOOL_BYTES = 8 * 1024 * 1024
 
@@ -55,6 +57,7 @@ class Processor:
     """Everything processing needs, built once per cold start."""
 
     settings: Settings
+    rules: RulesBook
     files: FilesTable
     objects: Objects
     alerts: Alerts
@@ -123,7 +126,7 @@ class Processor:
         body = self.objects.open(self.settings.input_bucket, claimed.object_key)
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sink:
             try:
-                result = inspect_stream(body, declared, sink)
+                result = inspect_stream(body, declared, sink, rules=self.rules.for_partner(claimed.partner_id))
             finally:
                 body.close()
             duration_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -135,8 +138,9 @@ class Processor:
     def _processed(
         self, claimed: FileRecord, result: Inspection, sink: IO[bytes], duration_ms: float, queued_ms: float | None
     ) -> FileState:
-        key = f"processed/{claimed.partner_id}/{claimed.file_id}.jsonl"
-        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=OUTPUT_CONTENT_TYPE)
+        suffix, content_type = OUTPUTS[result.output_format]
+        key = f"processed/{claimed.partner_id}/{claimed.file_id}{suffix}"
+        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=content_type)
         self._record_outcome(
             claimed,
             FileState.PROCESSED,
@@ -233,13 +237,7 @@ class Processor:
 
 
 def _details(result: Inspection, duration_ms: float, queued_ms: float | None) -> FileDetails:
-    return FileDetails(
-        detected_type=result.detected_type,
-        rows=result.rows,
-        columns=result.columns,
-        duration_ms=duration_ms,
-        queued_ms=queued_ms,
-    )
+    return FileDetails(**result.details(), duration_ms=duration_ms, queued_ms=queued_ms)
 
 
 def _milliseconds(delta: timedelta) -> float:

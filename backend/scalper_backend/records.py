@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from scalper_inspection import DicomSummary, FormulaCells
+
 from .models import FileState, Reason
 
 UPLOAD_PREFIX = "uploads/"
@@ -87,6 +89,9 @@ class FileDetails(BaseModel):
     detected_type: str | None = None
     rows: int | None = None
     columns: int | None = None
+    rules: str | None = Field(default=None, description="The rules that judged the file: profile@version.")
+    formula_cells: FormulaCells | None = Field(default=None, description="CSV cells a spreadsheet would execute.")
+    dicom: DicomSummary | None = Field(default=None, description="A DICOM file's non-patient identifiers.")
     duration_ms: float | None = Field(default=None, description="Validating and writing the output.")
     queued_ms: float | None = Field(default=None, description="From the upload to the start of processing.")
 

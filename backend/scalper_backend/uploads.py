@@ -8,6 +8,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from scalper_inspection import Rules
+
 from .adapters.files_table import FilesTable, UniqueName
 from .adapters.objects import Objects
 from .api.schemas import MAX_PART_TARGETS, FileView, UploadRequest, UploadTarget, UploadTicket
@@ -36,11 +38,37 @@ def normalise_content_type(value: str) -> str:
     return media_type
 
 
+def check_declaration(content_type: str, size: int, *, settings: Settings, rules: Rules) -> str:
+    """Refuse a type or size that the platform or the partner's rules do not allow.
+
+    Returns:
+        The normalised content type.
+
+    Raises:
+        UnsupportedContentType: the pipeline cannot validate the type
+            (``unsupported_content_type``), or the rules forbid it (``content_type_not_allowed``).
+        FileTooLarge: over the platform's limit, or the rules' ``max_size``.
+    """
+    media_type = normalise_content_type(content_type)
+    if not rules.allows_type(media_type):
+        allowed = ", ".join(rules.allowed_types) or "none"
+        raise UnsupportedContentType(
+            f"content_type {media_type!r} is not allowed by your rules (profile {rules.profile}); allowed: {allowed}.",
+            code="content_type_not_allowed",
+        )
+    limit = min(settings.max_upload_bytes, rules.max_size if rules.max_size is not None else settings.max_upload_bytes)
+    if size > limit:
+        whose = "your rules" if limit < settings.max_upload_bytes else "the platform"
+        raise FileTooLarge(f"size {size} is over the limit of {limit} bytes set by {whose}.")
+    return media_type
+
+
 def create_upload(
     request: UploadRequest,
     partner_id: str,
     *,
     settings: Settings,
+    rules: Rules,
     files: FilesTable,
     objects: Objects,
     now: Callable[[], datetime] = utcnow,
@@ -56,11 +84,13 @@ def create_upload(
     makes (partner, sha256, filename) unique are written in one transaction.
 
     Raises:
-        FileTooLarge, UnsupportedContentType: the declaration is refused.
+        FileTooLarge, UnsupportedContentType: the declaration is refused (by the platform,
+            or by the partner's rules: code ``content_type_not_allowed``).
         StoreError: DynamoDB or S3 failed.
     """
-    content_type = normalise_content_type(request.content_type)
-    _check_size(request, settings)
+    # The platform's and the partner's rules, before anything is read, written or started.
+    content_type = check_declaration(request.content_type, request.size, settings=settings, rules=rules)
+    _check_single_put(request)
     name = None if request.allow_duplicate else duplicate_key(request.sha256, request.filename)
     for _ in range(_RACE_ROUNDS):
         holder_id = files.name_holder(partner_id, name) if name else None
@@ -89,6 +119,7 @@ def declare_upload(
     idempotency_store: Callable[[], Any],
     context: Any,
     settings: Settings,
+    rules: Rules,
     files: FilesTable,
     objects: Objects,
 ) -> tuple[UploadTicket, bool]:
@@ -104,7 +135,7 @@ def declare_upload(
     """
 
     def create() -> UploadTicket:
-        return create_upload(request, partner_id, settings=settings, files=files, objects=objects)
+        return create_upload(request, partner_id, settings=settings, rules=rules, files=files, objects=objects)
 
     if idempotency_key is None:
         return create(), False
@@ -175,9 +206,7 @@ def cancel_upload(
     return FileView.of(record)
 
 
-def _check_size(request: UploadRequest, settings: Settings) -> None:
-    if request.size > settings.max_upload_bytes:
-        raise FileTooLarge(f"size {request.size} is over the limit of {settings.max_upload_bytes} bytes.")
+def _check_single_put(request: UploadRequest) -> None:
     if request.parts is None and request.size > MAX_SINGLE_PUT_BYTES:
         raise FileTooLarge(f"size {request.size} is over what one PUT holds ({MAX_SINGLE_PUT_BYTES}); send parts.")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from types import TracebackType
 from typing import Self
@@ -13,6 +14,7 @@ from ._auth import ApiKeyAuth
 from ._config import resolve_api_key, resolve_endpoint
 from ._exceptions import ConfigurationError
 from ._http import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, Timeout, Transport
+from ._validate import PreFlight, Validation
 from .files import DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, Files
 from .models import FileRecord, FileState
 from .uploads import FileSource, Uploads
@@ -67,6 +69,7 @@ class Client:
         )
         self.files = Files(self._transport)
         self.uploads = Uploads(self._transport, self.files)
+        self.preflight = PreFlight(self._transport)
 
     def upload(
         self,
@@ -78,6 +81,10 @@ class Client:
     ) -> FileRecord:
         """Upload one file; see :meth:`Uploads.create`."""
         return self.uploads.create(file, filename=filename, content_type=content_type, metadata=metadata)
+
+    def validate(self, path: str | os.PathLike[str], *, content_type: str | None = None) -> Validation:
+        """Judge a file here, as the processor would, before sending it; see :class:`PreFlight`."""
+        return self.preflight.validate(path, content_type=content_type)
 
     def get(self, file_id: str) -> FileRecord:
         """Fetch one file record; see :meth:`Files.get`."""

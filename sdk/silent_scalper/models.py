@@ -11,6 +11,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scalper_inspection import DicomSummary, FormulaCells, Reason
+
 __all__ = [
     "ErrorDetail",
     "ErrorResponse",
@@ -45,13 +47,6 @@ class FileState(StrEnum):
     FAILED = "failed"
     EXPIRED = "expired"
     CANCELLED = "cancelled"
-
-
-class Reason(_Payload):
-    """Why a file was quarantined: a stable code and a sentence for people."""
-
-    code: str
-    message: str
 
 
 class PartChecksum(_Payload):
@@ -140,6 +135,9 @@ class FileDetails(_Payload):
     detected_type: str | None = None
     rows: int | None = None
     columns: int | None = None
+    rules: str | None = None
+    formula_cells: FormulaCells | None = None
+    dicom: DicomSummary | None = None
     duration_ms: float | None = None
     queued_ms: float | None = None
 

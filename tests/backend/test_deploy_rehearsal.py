@@ -296,6 +296,7 @@ ROUTES = {
     ("DELETE", "/uploads/{file_id}"): "PresignFunction",
     ("GET", "/files/{file_id}"): "StatusFunction",
     ("GET", "/files"): "StatusFunction",
+    ("GET", "/rules"): "StatusFunction",
 }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scalper_backend.inspection import ContentType, Declared, inspect_stream
+from scalper_inspection import ContentType, Declared, inspect_stream
 
 DATA = Path(__file__).resolve().parents[2] / "examples" / "data"
 CONTENT_TYPES: dict[str, ContentType] = {

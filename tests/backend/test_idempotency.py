@@ -7,9 +7,11 @@ import hashlib
 import pytest
 
 from scalper_backend.api.schemas import UploadRequest
-from scalper_backend.errors import FileTooLarge, IdempotencyKeyReused, RequestInProgress
+from scalper_backend.errors import FileTooLarge, IdempotencyKeyReused, RequestInProgress, UnsupportedContentType
 from scalper_backend.local.runtime import LocalContext
+from scalper_backend.records import duplicate_key
 from scalper_backend.uploads import declare_upload
+from scalper_inspection import Rules
 
 BODY = b"a,b\n1,2\n"
 REQUEST = UploadRequest(
@@ -21,7 +23,9 @@ def _context() -> LocalContext:
     return LocalContext(function_name="presign", memory_limit_in_mb=512, invoked_function_arn="arn", timeout_seconds=30)
 
 
-def _declare(backend, key: str | None, request: UploadRequest = REQUEST, partner: str = "acme"):
+def _declare(
+    backend, key: str | None, request: UploadRequest = REQUEST, partner: str = "acme", rules: Rules | None = None
+):
     deps = backend.deps
     return declare_upload(
         request,
@@ -30,6 +34,7 @@ def _declare(backend, key: str | None, request: UploadRequest = REQUEST, partner
         idempotency_store=lambda: deps.idempotency,
         context=_context(),
         settings=backend.settings,
+        rules=rules or deps.rules.for_partner(partner),
         files=deps.files,
         objects=deps.objects,
     )
@@ -89,6 +94,17 @@ def test_a_refused_declaration_frees_its_key(backend):
     assert _stored_keys(backend) == 0
     with pytest.raises(FileTooLarge):  # ran again, not "in progress" or "reused"
         _declare(backend, "k-1", too_big)
+
+
+def test_a_declaration_the_rules_refuse_frees_its_key_and_records_nothing(backend):
+    json_only = Rules(profile="json-only", allowed_types=("application/json",))
+    with pytest.raises(UnsupportedContentType, match="not allowed by your rules"):
+        _declare(backend, "k-1", rules=json_only)
+
+    assert _stored_keys(backend) == 0
+    assert backend.deps.files.name_holder("acme", duplicate_key(REQUEST.sha256, REQUEST.filename)) is None
+    ticket, replayed = _declare(backend, "k-1")  # the same key runs once the rules allow it
+    assert not replayed and ticket.upload is not None
 
 
 def test_without_a_key_nothing_is_stored(backend):

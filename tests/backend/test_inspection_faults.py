@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import support.inspection as support
 from support.inspection import inspect_bytes
 
-from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream, pipeline
+from scalper_inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream, registry
+from scalper_inspection.validator import Inputs
 
 
 class FailingBody(io.RawIOBase):
@@ -48,6 +51,14 @@ def inspect(data: bytes, content_type: ContentType = "application/json") -> Insp
     return inspect_bytes(data, content_type)[0]
 
 
+def replace_validator(monkeypatch: pytest.MonkeyPatch, name: str, validate: Callable[[Inputs], Any]) -> None:
+    """Have the registry's validator `name` run `validate` instead of its rules."""
+    for content_type, validator in list(registry._BY_CONTENT_TYPE.items()):
+        if validator.name == name:
+            replaced = dataclasses.replace(validator, validate=validate)
+            monkeypatch.setitem(registry._BY_CONTENT_TYPE, content_type, replaced)
+
+
 def raise_recursion(*args: object) -> Any:
     """Stand in for a parser that hits an exception no rule anticipated."""
     raise RecursionError("maximum recursion depth exceeded")
@@ -74,21 +85,21 @@ def test_sink_write_failure_propagates() -> None:
 
 
 def test_body_failure_wrapped_by_a_parser_still_propagates_as_itself(monkeypatch: pytest.MonkeyPatch) -> None:
-    def wrapping_parser(source: io.RawIOBase, *args: object) -> Any:
+    def wrapping_parser(inputs: Inputs) -> Any:
         try:
-            while source.read(64):
+            while inputs.reader.read(64):
                 pass
         except OSError as err:
             raise ValueError("parser gave up") from err
 
-    monkeypatch.setattr(pipeline, "inspect_json", wrapping_parser)
+    replace_validator(monkeypatch, "json", wrapping_parser)
     data = b'[{"id": 1}]' * 100
     with pytest.raises(ConnectionResetError):
         inspect_stream(FailingBody(data, good=500), declared_for(data), io.BytesIO(), Limits(sniff_size=64))
 
 
 def test_unexpected_parser_exception_becomes_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "inspect_json", raise_recursion)
+    replace_validator(monkeypatch, "json", raise_recursion)
     result = inspect(b'[{"id": 1}]')
     assert [reason.code for reason in result.reasons] == ["json_malformed"]
     assert "RecursionError" in result.reasons[0].message
@@ -98,7 +109,7 @@ def test_a_bug_of_ours_propagates_instead_of_quarantining_a_valid_file(monkeypat
     def buggy_parser(*args: object) -> Any:
         raise NameError("name 'malformed' is not defined")
 
-    monkeypatch.setattr(pipeline, "inspect_json", buggy_parser)
+    replace_validator(monkeypatch, "json", buggy_parser)
     with pytest.raises(NameError):
         inspect(b'[{"id": 1}]')
 
@@ -107,13 +118,13 @@ def test_running_out_of_memory_propagates_to_be_retried(monkeypatch: pytest.Monk
     def raise_memory(*args: object) -> Any:
         raise MemoryError
 
-    monkeypatch.setattr(pipeline, "inspect_json", raise_memory)
+    replace_validator(monkeypatch, "json", raise_memory)
     with pytest.raises(MemoryError):
         inspect(b'[{"id": 1}]')
 
 
 def test_unexpected_csv_parser_exception_is_csv_malformed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "inspect_csv", raise_recursion)
+    replace_validator(monkeypatch, "csv", raise_recursion)
     result = inspect(b"id\n1\n", "text/csv")
     assert [reason.code for reason in result.reasons] == ["csv_malformed"]
 
@@ -122,13 +133,13 @@ def test_unexpected_parser_exception_message_does_not_quote_it(monkeypatch: pyte
     def leaky_parser(*args: object) -> Any:
         raise UnicodeEncodeError("utf-8", "SecretPatientName", 0, 1, "surrogates not allowed")
 
-    monkeypatch.setattr(pipeline, "inspect_json", leaky_parser)
+    replace_validator(monkeypatch, "json", leaky_parser)
     result = inspect(b'[{"id": 1}]')
     assert "Secret" not in result.reasons[0].message
 
 
 def test_file_is_still_hashed_to_the_end_after_an_unexpected_exception(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "inspect_json", raise_recursion)
+    replace_validator(monkeypatch, "json", raise_recursion)
     data = b'[{"id": 1}]' + b" " * 300_000
     result = inspect(data)
     assert (result.size, result.sha256) == (len(data), hashlib.sha256(data).hexdigest())

@@ -8,7 +8,7 @@ import tracemalloc
 import pytest
 from support.inspection import codes, inspect_bytes, message
 
-from scalper_backend.inspection import ContentType, Inspection, Limits, ReasonCode
+from scalper_inspection import ContentType, Inspection, Limits, ReasonCode
 
 # 200 KB of nesting took minutes and gigabytes when ijson built a path per event.
 NESTING_BYTES = 200_000
@@ -198,15 +198,13 @@ def test_duplicate_key_in_an_array_item_is_malformed_naming_item_line_and_key() 
     result = inspect(b'[\n  {"id": 1},\n  {"id": 2, "id": 3}\n]')
     assert codes(result) == ["json_malformed"]
     text = message(result, ReasonCode.JSON_MALFORMED)
-    assert "Array item 2" in text
-    assert "'id'" in text
-    assert "line 3" in text
+    assert "item 2 at line 3 (the key 'id' appears more than once)" in text
 
 
 def test_duplicate_key_in_a_single_object_is_malformed() -> None:
     result = inspect(b'{\n  "a": 1,\n  "a": 2\n}\n')
     assert codes(result) == ["json_malformed"]
-    assert "The JSON document has an object with the key 'a' more than once, at line 3" in message(
+    assert "The JSON document is not well-formed JSON at line 3 (the key 'a' appears more than once)" in message(
         result, ReasonCode.JSON_MALFORMED
     )
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from scalper_backend.inspection.json_escapes import SurrogateScanner, find_lone_surrogate
+from scalper_inspection.json._escapes import SurrogateScanner, find_lone_surrogate
 
 CASES = [
     (rb'"\ud800"', "\\ud800"),

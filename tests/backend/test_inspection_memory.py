@@ -7,7 +7,7 @@ import io
 import tracemalloc
 from collections.abc import Callable, Iterator
 
-from scalper_backend.inspection import ContentType, Declared, Inspection, inspect_stream
+from scalper_inspection import ContentType, Declared, Inspection, inspect_stream
 
 TARGET_BYTES = 64 * 1024 * 1024
 PEAK_LIMIT = 16 * 1024 * 1024

@@ -139,7 +139,7 @@ def test_a_file_failed_by_a_store_fault_leaves_no_name_metadata_or_content_in_lo
 def test_a_library_error_quoting_the_content_reaches_no_log_line(backend, load_event, logs, upload, monkeypatch):
     file_id = upload(CANARIES.valid_csv)
 
-    def parse_quoting_its_input(body: Any, *args: Any) -> Any:
+    def parse_quoting_its_input(body: Any, *args: Any, **kwargs: Any) -> Any:
         return int(body.read())  # ValueError: invalid literal for int() with base 10: b'name,note...'
 
     monkeypatch.setattr("scalper_backend.processing.inspect_stream", parse_quoting_its_input)

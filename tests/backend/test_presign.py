@@ -26,8 +26,14 @@ def ticket(backend) -> UploadTicket:
     request = UploadRequest(
         filename="f.csv", size=len(BODY), content_type="text/csv", sha256=hashlib.sha256(BODY).hexdigest()
     )
+    deps = backend.deps
     return create_upload(
-        request, "acme", settings=backend.settings, files=backend.deps.files, objects=backend.deps.objects
+        request,
+        "acme",
+        settings=backend.settings,
+        rules=deps.rules.for_partner("acme"),
+        files=deps.files,
+        objects=deps.objects,
     )
 
 

@@ -24,7 +24,12 @@ def _declare_and_put(backend, body: bytes, partner: str = "acme", content_type: 
         filename="f.csv", size=len(body), content_type=content_type, sha256=hashlib.sha256(body).hexdigest()
     )
     ticket = create_upload(
-        request, partner, settings=backend.settings, files=backend.deps.files, objects=backend.deps.objects
+        request,
+        partner,
+        settings=backend.settings,
+        rules=backend.deps.rules.for_partner(partner),
+        files=backend.deps.files,
+        objects=backend.deps.objects,
     )
     key = object_key(partner, ticket.file_id)
     backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=body)

@@ -25,8 +25,13 @@ def test_every_function_handler_exists(template):
         assert callable(getattr(importlib.import_module(module), name))
 
 
+# Not set by the template: the rules file deployed with the code is the default on AWS;
+# only the local stack (`scalper local --rules`) and tests point elsewhere.
+CODE_DEFAULTS = {"rules_file"}
+
+
 def test_template_sets_exactly_the_variables_settings_read(template):
-    settings_fields = set(Settings.model_fields)
+    settings_fields = set(Settings.model_fields) - CODE_DEFAULTS
     for function in template.of_type("AWS::Serverless::Function"):
         env = template.function_environment(function)
         assert Settings.from_env(env)  # complete and valid
@@ -102,6 +107,15 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
     assert template.properties("ProcessorErrorsAlarm")["MetricName"] == "Errors"
 
 
+def test_every_function_is_built_by_the_makefile_with_the_shared_inspection_package(template):
+    # Without it, sam build would package backend/ alone and the functions could not
+    # import scalper_inspection (see the Makefile's build-% target).
+    for function in template.of_type("AWS::Serverless::Function"):
+        metadata = template.resources[function].get("Metadata", {})
+        build = {key: metadata.get(key) for key in ("BuildMethod", "ContextPath", "WorkingDirectory")}
+        assert build == {"BuildMethod": "makefile", "ContextPath": ".", "WorkingDirectory": "."}, function
+
+
 def test_every_api_route_requires_an_api_key(template):
     api = template.api("api_key")
     assert template.api_properties(api.logical_id)["Auth"]["ApiKeyRequired"] is True
@@ -113,6 +127,7 @@ def test_every_api_route_requires_an_api_key(template):
         ("DELETE", "/uploads/{file_id}"),
         ("GET", "/files/{file_id}"),
         ("GET", "/files"),
+        ("GET", "/rules"),
     }
 
 

@@ -10,13 +10,21 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from scalper_backend.api.schemas import CompleteRequest, PartsRequest, UploadRequest
-from scalper_backend.errors import Conflict, FileNotFound, FileTooLarge, InvalidRequest, UploadIncomplete
+from scalper_backend.errors import (
+    Conflict,
+    FileNotFound,
+    FileTooLarge,
+    InvalidRequest,
+    UnsupportedContentType,
+    UploadIncomplete,
+)
 from scalper_backend.listing import ListQuery, list_files
 from scalper_backend.models import MIN_PART_BYTES, FileState
 from scalper_backend.multipart import complete_upload, refresh_parts
 from scalper_backend.notifications import S3ObjectRef
 from scalper_backend.records import duplicate_key
 from scalper_backend.uploads import cancel_upload, create_upload
+from scalper_inspection import Rules
 
 BODY = b"a,b\n1,2\n"
 
@@ -32,9 +40,9 @@ def _multipart(parts: list[bytes], part_size: int = MIN_PART_BYTES, **changes: A
     return _request(whole, parts=declared, part_size=part_size, **changes)
 
 
-def _declare(backend, request: UploadRequest, partner: str = "acme"):
-    deps = backend.deps
-    return create_upload(request, partner, settings=backend.settings, files=deps.files, objects=deps.objects)
+def _declare(backend, request: UploadRequest, partner: str = "acme", rules: Rules | None = None):
+    rules = rules or backend.deps.rules.for_partner(partner)
+    return create_upload(request, partner, rules=rules, **_stores(backend))
 
 
 def _stores(backend) -> dict[str, Any]:
@@ -159,6 +167,38 @@ def test_a_single_put_over_5_gib_is_refused_even_when_the_limit_allows_more(back
 
     with pytest.raises(FileTooLarge, match="send parts"):
         _declare(backend, _request(size=5 * 1024**3 + 1))
+
+
+# -- partner rules: checked before anything is read, written or started
+
+CSV_ONLY = Rules(profile="csv-only", allowed_types=("text/csv",), max_size=MIN_PART_BYTES + 10)
+
+
+@pytest.mark.parametrize(
+    ("request_", "refusal"),
+    [
+        (lambda: _request(b"{}", content_type="application/json"), "not allowed by your rules"),
+        (lambda: _multipart([b"{" * MIN_PART_BYTES, b"}"], content_type="application/json"), "not allowed"),
+        (lambda: _multipart([b"a" * MIN_PART_BYTES, b"b" * 11]), "set by your rules"),
+    ],
+    ids=["type, one PUT", "type, multipart", "max_size, multipart"],
+)
+def test_a_declaration_the_rules_refuse_leaves_no_record_and_starts_no_upload(backend, request_, refusal):
+    with pytest.raises((UnsupportedContentType, FileTooLarge), match=refusal) as err:
+        _declare(backend, request_(), rules=CSV_ONLY)
+
+    if isinstance(err.value, UnsupportedContentType):
+        assert err.value.code == "content_type_not_allowed"
+    assert list_files(backend.deps.files, "acme", ListQuery()).files == []
+    assert _s3_uploads(backend) == []
+
+
+def test_a_file_the_rules_allow_is_still_one_file_when_declared_again(backend):
+    first = _declare(backend, _multipart([b"a" * MIN_PART_BYTES, b"b" * 10]), rules=CSV_ONLY)
+    again = _declare(backend, _multipart([b"a" * MIN_PART_BYTES, b"b" * 10]), rules=CSV_ONLY)
+
+    assert again.file_id == first.file_id and again.multipart is not None
+    assert len(_s3_uploads(backend)) == 1
 
 
 # -- multipart

@@ -10,17 +10,26 @@ table.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from support.local_stack import PARTNERS as DEFAULT_PARTNERS
 from support.local_stack import Stack, local_stack
+
+# acme and globex have the default rules; the others a profile of E2E_RULES each.
+PARTNERS = (*DEFAULT_PARTNERS, "clinic", "radiology", "reports")
+E2E_RULES = Path(__file__).resolve().parent / "rules" / "partners.toml"
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # Unthrottled: many modules share this stack and one test's burst would throttle the
-    # next; test_throttling runs a throttled stack of its own.
-    with local_stack(tmp_path_factory.mktemp("stack") / "stack.log", "--no-throttle") as started:
+    # next; test_throttling runs a throttled stack of its own. INFO, as on AWS: the log is
+    # read by the test that no file content or name reaches it.
+    log = tmp_path_factory.mktemp("stack") / "stack.log"
+    options = ("--no-throttle", "--rules", str(E2E_RULES))
+    with local_stack(log, *options, log_level="INFO", partners=PARTNERS) as started:
         yield started
 
 

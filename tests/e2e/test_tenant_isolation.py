@@ -39,6 +39,14 @@ COVERED = {
     ("POST", "/uploads/{file_id}/parts"): "test_another_partners_pending_upload_cannot_be_touched",
     ("POST", "/uploads/{file_id}/complete"): "test_another_partners_pending_upload_cannot_be_touched",
     ("DELETE", "/uploads/{file_id}"): "test_another_partners_pending_upload_cannot_be_touched",
+    ("GET", "/rules"): "test_a_partner_gets_its_own_rules_never_anothers",
+}
+# The e2e stack's rules (tests/e2e/rules/partners.toml): a profile per partner.
+PROFILES = {
+    "acme": "default",
+    "clinic": "clinic-records",
+    "radiology": "radiology",
+    "reports": "scan-reports",
 }
 
 
@@ -207,6 +215,24 @@ def test_forged_identity_headers_change_nothing(stack, mode, globex_file):
     assert globex_file not in [f["file_id"] for f in listed.json()["files"]]
     assert read.status_code == 404
     assert f"/uploads/acme/{created.json()['file_id']}" in created.json()["upload"]["url"]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("partner", PROFILES)
+def test_a_partner_gets_its_own_rules_never_anothers(stack, mode, partner):
+    for other in PROFILES.keys() - {partner}:
+        claims = {"X-Partner-Id": other, "X-Amz-User-Arn": f"arn:aws:iam::123456789012:user/partner-{other}"}
+
+        rules = call(stack, mode, "GET", "/rules", partner, headers=claims)
+
+        assert rules.status_code == 200, rules.text
+        assert rules.json()["profile"] == PROFILES[partner]
+    # The declaration is judged by the same profile: radiology and reports take no CSV.
+    declared = call(stack, mode, "POST", "/uploads", partner, json=DECLARED)
+    if partner in {"acme", "clinic"}:
+        assert declared.status_code == 201, declared.text
+    else:
+        assert (declared.status_code, declared.json()["error"]["code"]) == (415, "content_type_not_allowed")
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 
-from scalper_backend.inspection import ContentType, Declared, Inspection, Limits, ReasonCode, inspect_stream
+from scalper_inspection import ContentType, Declared, Inspection, Limits, ReasonCode, Rules, inspect_stream
 
 
 def declared_for(data: bytes, content_type: ContentType) -> Declared:
@@ -14,11 +14,16 @@ def declared_for(data: bytes, content_type: ContentType) -> Declared:
 
 
 def inspect_bytes(
-    data: bytes, content_type: ContentType, *, declared: Declared | None = None, limits: Limits | None = None
+    data: bytes,
+    content_type: ContentType,
+    *,
+    declared: Declared | None = None,
+    limits: Limits | None = None,
+    rules: Rules | None = None,
 ) -> tuple[Inspection, bytes]:
     """Inspect in-memory bytes (declared truthfully unless told otherwise); the result and the output."""
     sink = io.BytesIO()
-    result = inspect_stream(io.BytesIO(data), declared or declared_for(data, content_type), sink, limits)
+    result = inspect_stream(io.BytesIO(data), declared or declared_for(data, content_type), sink, limits, rules)
     return result, sink.getvalue()
 
 

@@ -21,6 +21,7 @@ import boto3
 import requests
 from botocore.config import Config as AwsConfig
 
+from scalper_backend.local.cli import env_name
 from scalper_backend.local.stack import LOCAL_CREDENTIALS
 from scalper_backend.local.template import Template
 from support.signing import Keys, send
@@ -215,15 +216,15 @@ def local_stack(
                 aws_endpoint=values["SCALPER_AWS_ENDPOINT"],
                 keys={
                     "demo": values["SCALPER_API_KEY"],
-                    **{p: values[f"SCALPER_API_KEY_{p.upper()}"] for p in partners},
+                    **{p: values[env_name("SCALPER_API_KEY", p)] for p in partners},
                 },
                 template=Template(ROOT / "template.yaml", stack_name="scalper-local", region="us-east-1"),
                 log=log,
                 iam_endpoint=values["SCALPER_IAM_ENDPOINT"],
                 iam_keys={
                     p: Keys(
-                        values[f"SCALPER_AWS_ACCESS_KEY_ID_{p.upper()}"],
-                        values[f"SCALPER_AWS_SECRET_ACCESS_KEY_{p.upper()}"],
+                        values[env_name("SCALPER_AWS_ACCESS_KEY_ID", p)],
+                        values[env_name("SCALPER_AWS_SECRET_ACCESS_KEY", p)],
                     )
                     for p in ("demo", *partners)
                 },

@@ -21,6 +21,7 @@ from .schemas import (
     FileView,
     PartsRequest,
     PartsTicket,
+    RulesView,
     UploadRequest,
     UploadTicket,
 )
@@ -72,8 +73,8 @@ def _create_upload() -> dict[str, Any]:
         "send the bytes to `upload` (one PUT) or to each of `multipart.parts`.",
         **{
             "409": "`idempotency_key_reused`, or `request_in_progress` (retry after `Retry-After` seconds).",
-            "413": "`file_too_large`.",
-            "415": "`unsupported_content_type`.",
+            "413": "`file_too_large`: over the platform's limit, or your rules' `max_size`.",
+            "415": "`unsupported_content_type`, or `content_type_not_allowed` by your rules.",
         },
     )
     responses["200"] = _json(
@@ -104,7 +105,7 @@ def openapi_document() -> dict[str, Any]:
     _, schemas = models_json_schema(
         [
             (m, "validation" if m in _REQUESTS else "serialization")
-            for m in (*_REQUESTS, UploadTicket, PartsTicket, FileView, FilePage, ErrorBody)
+            for m in (*_REQUESTS, UploadTicket, PartsTicket, FileView, FilePage, RulesView, ErrorBody)
         ],
         ref_template=_REF,
     )
@@ -195,6 +196,13 @@ def openapi_document() -> dict[str, Any]:
                         ),
                     ],
                     "responses": _responses("200", FilePage, "One page of file records."),
+                }
+            },
+            "/rules": {
+                "get": {
+                    "operationId": "getRules",
+                    "summary": "The rules your uploads are judged by (what scalper validate checks)",
+                    "responses": _responses("200", RulesView, "Your profile of the partner rules."),
                 }
             },
             "/files/{file_id}": {

@@ -17,6 +17,8 @@ from pydantic import (
     field_validator,
 )
 
+from scalper_inspection import Rules
+
 from ..models import MAX_PART_BYTES, MAX_PARTS, MIN_PART_BYTES, FileState
 from ..records import FileFields, FileRecord
 
@@ -180,6 +182,14 @@ class FilePage(BaseModel):
 
     files: list[FileView]
     next_cursor: str | None
+
+
+class RulesView(Rules):
+    """``GET /rules``: the rules that judge the caller's uploads (``scalper validate`` uses them)."""
+
+    @classmethod
+    def of(cls, rules: Rules) -> RulesView:
+        return cls.model_validate(rules.model_dump(by_alias=True))
 
 
 class ErrorDetail(BaseModel):

@@ -38,6 +38,7 @@ def post_upload() -> Response[str]:
         idempotency_store=lambda: deps.idempotency,
         context=app.lambda_context,
         settings=deps.settings,
+        rules=deps.rules.for_partner(partner_id),
         files=deps.files,
         objects=deps.objects,
     )

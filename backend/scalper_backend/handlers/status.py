@@ -1,4 +1,4 @@
-"""``GET /files/{file_id}`` and ``GET /files``: a partner's own file records."""
+"""``GET /files/{file_id}``, ``GET /files`` and ``GET /rules``: a partner's own records and rules."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ..api.queries import parse_list_query
 from ..api.requests import caller_principal
 from ..api.responses import install_error_handlers, json_response
+from ..api.schemas import RulesView
 from ..dependencies import dependencies
 from ..listing import get_file, list_files
 
@@ -32,6 +33,13 @@ def get_many() -> Response[str]:
     partner_id = deps.partners.partner_for(caller_principal(app.current_event))
     query = parse_list_query(app.current_event.query_string_parameters)
     return json_response(200, list_files(deps.files, partner_id, query))
+
+
+@app.get("/rules")
+def get_rules() -> Response[str]:
+    deps = dependencies()
+    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    return json_response(200, RulesView.of(deps.rules.for_partner(partner_id)))
 
 
 @logger.inject_lambda_context(clear_state=True)

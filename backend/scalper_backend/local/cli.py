@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument(
+        "--rules", type=Path, default=None, help="partner rules file (default: backend/rules/partners.toml)"
+    )
     return parser
 
 
@@ -76,7 +79,12 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
     iam_port = args.iam_port if args.iam_port is not None else (args.port + 1 if args.port else 0)
     try:
         stack = LocalStack(
-            args.template, port=args.port, iam_port=iam_port, log_level=args.log_level, throttle=not args.no_throttle
+            args.template,
+            port=args.port,
+            iam_port=iam_port,
+            log_level=args.log_level,
+            throttle=not args.no_throttle,
+            rules_file=args.rules,
         ).start()
     except (ScalperError, OSError) as err:
         print(f"error: could not start the local stack: {err}", file=sys.stderr)

@@ -66,11 +66,14 @@ class LocalStack:
         region: str = DEFAULT_REGION,
         log_level: str = "INFO",
         throttle: bool = True,
+        rules_file: Path | None = None,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
         self._ports = {"api_key": port, "iam": iam_port}
         self._log_level = log_level
         self._throttle = throttle
+        # Another partner rules file than the one deployed with the code (RULES_FILE).
+        self._rules_file = rules_file
         self._moto: ThreadedMotoServer | None = None
         self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
@@ -219,6 +222,8 @@ class LocalStack:
                     raise ValueError(f"functions disagree on {name}; one process cannot hold both")
                 env[name] = value
         env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        if self._rules_file is not None:
+            env["RULES_FILE"] = str(self._rules_file.resolve())
         return env
 
     def _set_env(self, env: dict[str, str | None]) -> None:

@@ -1,8 +1,8 @@
-"""Byte-stream wrappers: one that hashes and counts everything, one that checks UTF-8.
+"""Byte-stream wrappers: one that hashes and counts everything, one that checks text.
 
 The hashing reader sits directly on the uploaded object's body. Bytes are hashed at the
 moment they are pulled from the source, so read-ahead buffers higher up the stack (a
-`io.BufferedReader`, ijson's buffer) can never cause a byte to be missed or counted twice,
+a parser's buffers) can never cause a byte to be missed or counted twice,
 and `HashingReader.drain` can finish the digest after a parser gave up half way. It also
 remembers a failure of the source, so the pipeline can tell an I/O fault (retryable) from
 a parser's exception, whatever layers the fault travelled through.
@@ -13,9 +13,10 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
-from typing import Protocol
+from collections.abc import Iterator
+from typing import NoReturn, Protocol
 
-from scalper_backend.inspection.stops import InvalidUtf8Error
+from scalper_inspection.errors import BadTextError, InvalidUtf8Error, NulByteError
 
 
 class BinarySource(Protocol):
@@ -127,54 +128,71 @@ class HashingReader(io.RawIOBase):
             pass
 
 
-class Utf8CheckingReader(io.RawIOBase):
-    """Passes bytes through while checking they are UTF-8, raising `InvalidUtf8Error` if not.
+class CheckedText:
+    """Pulls text from a `HashingReader` in chunks, checking it is UTF-8 without NUL bytes.
 
-    Checking here rather than in each parser gives every format the same answer with an
-    exact offset and line, instead of a parser-specific error that might quote the bytes.
+    Checking here rather than in each parser gives every text format the same answer with
+    an exact offset and line, instead of a parser-specific error that might quote the
+    bytes. Both checks run at C speed on whole chunks (an incremental decoder and a
+    ``find``), so they cost a small fraction of parsing.
 
     Args:
-        source: the reader to pull from (normally a `HashingReader`).
-        start_offset: file offset of the first byte this reader will see (after a BOM).
+        source: the reader to pull from, positioned after any BOM.
+        chunk_size: bytes pulled per chunk.
     """
 
-    def __init__(self, source: HashingReader, start_offset: int) -> None:
-        super().__init__()
+    def __init__(self, source: HashingReader, chunk_size: int) -> None:
         self._source = source
-        self._offset = start_offset
+        self._chunk_size = chunk_size
+        self._offset = source.consumed
         self._newlines = 0
         self._decoder = codecs.getincrementaldecoder("utf-8")("strict")
 
-    def readable(self) -> bool:
-        """Report that this stream can be read (io protocol)."""
-        return True
+    @property
+    def offset(self) -> int:
+        """File offset of the next byte to be pulled."""
+        return self._offset
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        """Fill `buffer` with checked bytes.
-
-        Args:
-            buffer: a writable buffer.
-
-        Returns:
-            The number of bytes written; 0 at the end.
+    def _pull(self) -> tuple[bytes, str]:
+        """The next checked chunk as bytes and as the text decoded so far; ``b""`` at the end.
 
         Raises:
             InvalidUtf8Error: the bytes are not UTF-8 (including a sequence cut off at the end).
+            NulByteError: the bytes hold a NUL.
         """
-        view = memoryview(buffer).cast("B")
-        data = self._source.read(len(view))
-        if data is None:  # pragma: no cover - only non-blocking sources return None
-            return 0
+        data = self._source.read(self._chunk_size) or b""
         carried = len(self._decoder.getstate()[0])
         try:
-            self._decoder.decode(data, final=not data)
+            text = self._decoder.decode(data, final=not data)
         except UnicodeDecodeError as err:
             # err.start counts from the bytes carried over from the previous read.
-            index = max(err.start - carried, 0)
-            offset = self._offset + err.start - carried
-            line = self._newlines + data[:index].count(b"\n") + 1
-            raise InvalidUtf8Error(offset=offset, line=line) from None
+            self._fail(InvalidUtf8Error, data, max(err.start - carried, 0))
+        nul = data.find(b"\x00")
+        if nul >= 0:
+            self._fail(NulByteError, data, nul)
         self._offset += len(data)
         self._newlines += data.count(b"\n")
-        view[: len(data)] = data
-        return len(data)
+        return data, text
+
+    def _fail(self, error: type[BadTextError], data: bytes, index: int) -> NoReturn:
+        line = self._newlines + data.count(b"\n", 0, index) + 1
+        raise error(offset=self._offset + index, line=line) from None
+
+    def byte_chunks(self) -> Iterator[bytes]:
+        """Yield the checked bytes, chunk by chunk (every chunk non-empty)."""
+        while data := self._pull()[0]:
+            yield data
+
+    def chunks(self) -> Iterator[tuple[bytes, str]]:
+        """Yield each checked chunk as bytes and as the text decoded so far.
+
+        The text of a chunk may lack the last bytes of a character cut by the chunk's
+        end; they start the next chunk's text.
+        """
+        while True:
+            data, text = self._pull()
+            if not data:
+                if text:
+                    yield data, text
+                return
+            yield data, text

@@ -29,14 +29,18 @@ class Limits:
             and Python's `json` recurses per level. Real exports stay within a dozen or so
             levels (a FHIR bundle reaches about ten), so 64 leaves ample room for honest
             data while keeping far below the interpreter's recursion limit of 1,000.
+        dicom_header_bytes: the prefix of a DICOM file its header is read from (8 MiB by
+            default). The identifiers sit in the first groups of the header, a few KiB in;
+            the bound keeps a hostile "header" from being read whole into memory.
     """
 
     chunk_size: int = MIB
     sniff_size: int = 64 * 1024
     max_record_bytes: int = 16 * MIB
     max_depth: int = 64
+    dicom_header_bytes: int = 8 * MIB
 
     def __post_init__(self) -> None:
         """Reject bounds that would make the reader loop or the sniffing meaningless."""
-        if min(self.chunk_size, self.sniff_size, self.max_record_bytes, self.max_depth) < 1:
+        if min(self.chunk_size, self.sniff_size, self.max_record_bytes, self.max_depth, self.dicom_header_bytes) < 1:
             raise ValueError("inspection limits must be positive")

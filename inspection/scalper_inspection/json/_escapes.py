@@ -1,11 +1,10 @@
-r"""Finding escaped lone surrogates (``\ud800``) in JSON text before a parser sees them.
+r"""Finding escaped lone surrogates (``\ud800``) in JSON text, to name them in a message.
 
 JSON spells a character outside the Basic Multilingual Plane as a pair of escapes, a high
-surrogate then a low one (``\ud83d\ude00``). Half a pair is no character at all, and
-neither parser copes: Python's `json` returns a string that cannot be encoded as UTF-8
-(so writing the record fails), while yajl silently turns a lone high surrogate into ``?``
-and a high one followed by another escape into an unrelated character (both lose data),
-and emits bytes Python cannot decode for a lone low one. So the raw text is checked first.
+surrogate then a low one (``\ud83d\ude00``). Half a pair is no character at all: orjson
+refuses the record, while Python's `json` would return a string that cannot be encoded as
+UTF-8. So a record orjson refused is looked at here first (see `_records._diagnose`), to
+say which escape, on which line, made it invalid.
 
 A backslash starts an escape when an even number of backslashes precede it (``\\ud800``
 is a literal backslash and the text ``ud800``); the pattern's look-behind and its pairs of

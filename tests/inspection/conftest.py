@@ -1,0 +1,1 @@
+"""Tests of the shared inspection package (scalper_inspection): no AWS, no backend."""
