@@ -28,6 +28,10 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from scalper_backend.local.stack import LocalStack
 
 
 def make_csv(megabytes: int) -> bytes:
@@ -59,16 +63,12 @@ def summary(name: str, subject: list[float], baseline: list[float], unit_count: 
     }
 
 
-def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
-    from scalper_backend.local.stack import LocalStack
+def bench_end_to_end(stack: LocalStack, files: int, repeats: int) -> list[dict[str, object]]:
     from silent_scalper import Client
 
     body = make_csv(1)[: 64 * 1024]
     body = body[: body.rfind(b"\n") + 1]
-    root = Path(__file__).resolve().parents[1]
-    # Unthrottled: the figures measure the pipeline, not the usage plan's rate limit.
-    local = LocalStack(root / "template.yaml", log_level="ERROR", throttle=False)
-    with local as stack, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.csv"
         path.write_bytes(body)
         s3, bucket = stack.client("s3"), stack.name_of("OutputBucket")
@@ -92,17 +92,16 @@ def bench_end_to_end(files: int, repeats: int) -> list[dict[str, object]]:
     return [summary(f"end to end, {files} x 64 KiB csv", subject, baseline, files, "files")]
 
 
-def bench_s3_edge(megabytes: int, repeats: int) -> list[dict[str, object]]:
+def bench_s3_edge(stack: LocalStack, megabytes: int, repeats: int) -> list[dict[str, object]]:
     import base64
 
     import boto3
     import requests
     from botocore.config import Config
 
-    from scalper_backend.local.stack import LOCAL_CREDENTIALS, LocalStack
+    from scalper_backend.local.stack import LOCAL_CREDENTIALS
 
-    root = Path(__file__).resolve().parents[1]
-    with LocalStack(root / "template.yaml", log_level="ERROR") as stack, tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         path, digest, block = Path(tmp) / "put.bin", hashlib.sha256(), bytes(range(256)) * 4096
         with path.open("wb") as out:  # written a MiB at a time, never held whole
             for _ in range(megabytes):
@@ -149,7 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--put-mb", type=int, default=256, help="MiB in the S3 edge PUT (1024 for the 1 GiB figure)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
-    results = bench_end_to_end(args.files, args.repeats) + bench_s3_edge(args.put_mb, args.repeats)
+    from scalper_backend.local.stack import LocalStack
+
+    # One stack for both cases: moto keeps its state in this process, so a second stack
+    # started here would find the first one's tables and fail to provision. Unthrottled:
+    # the figures measure the pipeline, not the usage plan's rate limit.
+    root = Path(__file__).resolve().parents[1]
+    with LocalStack(root / "template.yaml", log_level="ERROR", throttle=False) as stack:
+        results = bench_end_to_end(stack, args.files, args.repeats) + bench_s3_edge(stack, args.put_mb, args.repeats)
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
