@@ -12,13 +12,20 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
+    "CompleteRequest",
+    "CompletedPart",
     "ErrorDetail",
     "ErrorResponse",
     "FileDetails",
     "FilePage",
     "FileRecord",
     "FileState",
+    "MultipartPlan",
     "OutputLocation",
+    "PartChecksum",
+    "PartTarget",
+    "PartUrls",
+    "PartsRequest",
     "ProcessingError",
     "QuarantineLocation",
     "Reason",
@@ -40,6 +47,11 @@ class FileState(StrEnum):
     PROCESSED = "processed"
     QUARANTINED = "quarantined"
     FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+_ALWAYS_FINAL = frozenset({FileState.PROCESSED, FileState.QUARANTINED, FileState.EXPIRED, FileState.CANCELLED})
 
 
 class Reason(_Payload):
@@ -49,14 +61,30 @@ class Reason(_Payload):
     message: str
 
 
-class UploadRequest(_Payload):
-    """The body of ``POST /uploads``: the file being declared."""
+class PartChecksum(_Payload):
+    """One part of a multipart declaration: its number and the SHA-256 of its bytes."""
 
-    filename: str
-    size: int
+    part_number: int
+    sha256: str
+
+
+class UploadRequest(BaseModel):
+    """The body of ``POST /uploads``: the file being declared.
+
+    Strict, so a wrong type (``metadata={"n": 1}``) is refused here, before any request,
+    instead of being coerced.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    filename: str = Field(min_length=1)
+    size: int = Field(ge=0)
     content_type: str
     sha256: str
     metadata: dict[str, str] | None = None
+    allow_duplicate: bool | None = None
+    part_size: int | None = None
+    parts: list[PartChecksum] | None = None
 
 
 class UploadTarget(_Payload):
@@ -67,12 +95,64 @@ class UploadTarget(_Payload):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class PartTarget(UploadTarget):
+    """Where and how to send one part of a multipart upload."""
+
+    part_number: int
+
+
+class MultipartPlan(_Payload):
+    """The parts of a multipart upload: their size and presigned targets.
+
+    A plan may hold only some parts' targets; the others are asked for with
+    ``POST /uploads/{file_id}/parts``.
+    """
+
+    part_size: int
+    parts: list[PartTarget] = Field(default_factory=list)
+
+
 class UploadTicket(_Payload):
-    """The answer to ``POST /uploads``: the file's id and its presigned target."""
+    """The answer to ``POST /uploads``.
+
+    One of three shapes: a single presigned ``upload``; a ``multipart`` plan; or, when
+    this partner already has the same file (same name and SHA-256), ``duplicate_of``
+    with no target at all: there is nothing to send.
+    """
 
     file_id: str
-    upload: UploadTarget
-    expires_at: datetime
+    state: FileState = FileState.PENDING_UPLOAD
+    duplicate_of: str | None = None
+    upload: UploadTarget | None = None
+    multipart: MultipartPlan | None = None
+    expires_at: datetime | None = None
+
+
+class PartsRequest(_Payload):
+    """The body of ``POST /uploads/{file_id}/parts``: the parts that need fresh URLs."""
+
+    part_numbers: list[int]
+
+
+class PartUrls(_Payload):
+    """The answer to ``POST /uploads/{file_id}/parts``."""
+
+    file_id: str
+    multipart: MultipartPlan
+    expires_at: datetime | None = None
+
+
+class CompletedPart(_Payload):
+    """A part storage accepted, identified by the ETag it answered with."""
+
+    part_number: int
+    etag: str
+
+
+class CompleteRequest(_Payload):
+    """The body of ``POST /uploads/{file_id}/complete``: every part, in order."""
+
+    parts: list[CompletedPart]
 
 
 class OutputLocation(_Payload):
@@ -134,11 +214,11 @@ class FileRecord(_Payload):
     def is_final(self) -> bool:
         """Whether the file will not change state any more.
 
-        ``processed`` and ``quarantined`` are final; ``failed`` is final unless the
-        error says it will be retried (a ``failed`` record without an error is final,
-        since nothing promises a retry).
+        ``processed``, ``quarantined``, ``expired`` and ``cancelled`` are final;
+        ``failed`` is final unless the error says it will be retried (a ``failed``
+        record without an error is final, since nothing promises a retry).
         """
-        if self.state in (FileState.PROCESSED, FileState.QUARANTINED):
+        if self.state in _ALWAYS_FINAL:
             return True
         if self.state is FileState.FAILED:
             return self.error is None or not self.error.retryable

@@ -15,7 +15,8 @@ import requests
 import responses
 
 from silent_scalper import Client, FileState, UploadError
-from silent_scalper.uploads import CHUNK_SIZE, guess_content_type
+from silent_scalper._sources import CHUNK_SIZE
+from silent_scalper.uploads import guess_content_type
 
 ENDPOINT = "http://scalper.test/v1"
 API_KEY = "sk-test-0123456789"
@@ -176,7 +177,7 @@ def test_file_is_hashed_in_chunks_of_one_mebibyte_never_read_whole(
 
     client.upload(stream, filename="big.csv")
 
-    assert reads_while_hashing == [CHUNK_SIZE] * 5  # 3 full chunks, 7 bytes, end of file
+    assert reads_while_hashing == [CHUNK_SIZE] * 3 + [7]  # 3 full chunks, then exactly the 7 bytes left
     assert _declaration(api)["size"] == len(content)
     assert storage.body == content
 
