@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -268,19 +269,32 @@ class Client:
         """
         return self.files.wait_many(file_ids, timeout=timeout, interval=interval, max_interval=max_interval)
 
-    def list(self, *, state: FileState | str | None = None, limit: int | None = None) -> Iterator[FileRecord]:
+    def list(
+        self,
+        *,
+        state: FileState | str | None = None,
+        limit: int | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        q: str | None = None,
+    ) -> Iterator[FileRecord]:
         """Iterate over all your files, newest first, fetching pages as they are needed.
 
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100; it does not bound the total.
+            created_after: Only files created after this time (timezone-aware).
+            created_before: Only files created before this time (timezone-aware).
+            q: Only files whose filename contains this text (case-insensitive).
 
         Raises:
             ValueError: ``state`` is not a known state.
             APIStatusError: An error status, while iterating.
             APIConnectionError: The API could not be reached, while iterating.
         """
-        return self.files.list(state=state, limit=limit)
+        return self.files.list(
+            state=state, limit=limit, created_after=created_after, created_before=created_before, q=q
+        )
 
     def close(self) -> None:
         """Release the HTTP connections (a session passed in is left open) and the journal file."""

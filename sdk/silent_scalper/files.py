@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from ._exceptions import InvalidArgumentError, WaitTimeoutError
@@ -97,13 +99,20 @@ class Files:
         state: FileState | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        q: str | None = None,
     ) -> FilePage:
         """Fetch one page of your files, newest first.
 
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100 (the server's default is 25).
-            cursor: The ``next_cursor`` of the previous page.
+            cursor: The ``next_cursor`` of the previous page (with the same filters).
+            created_after: Only files created after this time (timezone-aware).
+            created_before: Only files created before this time (timezone-aware).
+            q: Only files whose filename contains this text (case-insensitive); a page
+                may then hold fewer than ``limit`` files while ``next_cursor`` goes on.
 
         Returns:
             The page; its ``next_cursor`` is ``None`` on the last page.
@@ -121,15 +130,31 @@ class Files:
             params["limit"] = limit
         if cursor is not None:
             params["cursor"] = cursor
+        for name, moment in (("created_after", created_after), ("created_before", created_before)):
+            if moment is not None:
+                params[name] = _utc(name, moment)
+        if q is not None:
+            params["q"] = q
         return self._transport.get("/files", cast_to=FilePage, params=params)
 
-    def list(self, *, state: FileState | str | None = None, limit: int | None = None) -> Iterator[FileRecord]:
+    def list(
+        self,
+        *,
+        state: FileState | str | None = None,
+        limit: int | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        q: str | None = None,
+    ) -> Iterator[FileRecord]:
         """Iterate over all your files, newest first, fetching pages as they are needed.
 
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100; it does not bound the total (slice the iterator
                 with ``itertools.islice`` for that).
+            created_after: Only files created after this time (timezone-aware).
+            created_before: Only files created before this time (timezone-aware).
+            q: Only files whose filename contains this text (case-insensitive).
 
         Returns:
             A lazy iterator; each page is requested when the previous one is used up.
@@ -141,12 +166,13 @@ class Files:
         """
         if state is not None:
             state = FileState(state)
-        return self._iterate(state, limit)
+        filters = {"created_after": created_after, "created_before": created_before, "q": q}
+        return self._iterate(state, limit, filters)
 
-    def _iterate(self, state: FileState | None, limit: int | None) -> Iterator[FileRecord]:
+    def _iterate(self, state: FileState | None, limit: int | None, filters: dict[str, Any]) -> Iterator[FileRecord]:
         cursor: str | None = None
         while True:
-            page = self.list_page(state=state, limit=limit, cursor=cursor)
+            page = self.list_page(state=state, limit=limit, cursor=cursor, **filters)
             yield from page.files
             if page.next_cursor is None:
                 return
@@ -244,8 +270,16 @@ class Files:
             if remaining <= 0:
                 stuck = [records[file_id] for file_id in pending]
                 raise WaitTimeoutError(stuck[0], timeout=timeout, pending=stuck)
-            delay = interval if finished else min(delay * POLL_BACKOFF, max_interval)
+            if finished:
+                delay = interval  # files are finishing: look again soon
             self._sleep(min(delay, remaining))
+            delay = min(delay * POLL_BACKOFF, max_interval)
+
+
+def _utc(name: str, moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise InvalidArgumentError(f"{name} must be timezone-aware, for example datetime(..., tzinfo=timezone.utc)")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _check_file_id(file_id: object) -> None:

@@ -6,6 +6,7 @@ import base64
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -39,6 +40,12 @@ class FakeApi:
         self.completed: dict[str, list[dict[str, Any]]] = {}
         self.aborted: list[str] = []
         self.reads: list[list[str]] = []
+        # "f_x" or "f_x#<part>" -> answers to give, in order, before storing: (status, body) or an exception
+        self.put_failures: dict[str, list[tuple[int, str] | Exception]] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.put_delay = 0.0
+        self.complete_errors: list[tuple[int, str]] = []  # (status, code) answers to give first
         self.lock = threading.Lock()
         base = re.escape(ENDPOINT)
         mock.add_callback(responses.POST, f"{ENDPOINT}/uploads", callback=self._declare)
@@ -102,6 +109,9 @@ class FakeApi:
     def _complete(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         file_id = str(request.url).split("/uploads/")[1].split("/")[0]
         with self.lock:
+            if self.complete_errors:
+                status, code = self.complete_errors.pop(0)
+                return (status, {}, json.dumps({"error": {"code": code, "message": code, "request_id": "r"}}))
             self.completed[file_id] = json.loads(request.body or b"{}")["parts"]
         return (200, {}, json.dumps(self._state_of(file_id, advance=False)))
 
@@ -115,8 +125,23 @@ class FakeApi:
     def _put(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         url = str(request.url)
         file_id = url.removeprefix(STORAGE + "/").split("?")[0]
-        data = _read_body(request.body)
+        part = url.split("partNumber=")[1].split("&")[0] if "partNumber=" in url else None
         with self.lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.put_delay)
+            data = read_body(request.body)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+        with self.lock:
+            failures = self.put_failures.get(f"{file_id}#{part}" if part else file_id, [])
+            if failures:
+                failure = failures.pop(0)
+                if isinstance(failure, Exception):
+                    raise failure
+                return (failure[0], {}, failure[1])
             if "partNumber=" in url:
                 number = int(url.split("partNumber=")[1].split("&")[0])
                 self.part_headers[(file_id, number)] = dict(request.headers)
@@ -160,7 +185,7 @@ def _b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
-def _read_body(body: Any) -> bytes:
+def read_body(body: Any) -> bytes:
     if hasattr(body, "read"):
         return b"".join(iter(lambda: body.read(65536), b""))
     return bytes(body or b"")
