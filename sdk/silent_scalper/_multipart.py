@@ -221,7 +221,7 @@ class MultipartUploader:
         }
         self._journal.set(key, entry)
         logger.info("declared file %s in %d parts (%d bytes)", ticket.file_id, len(part_hashes), opened.size)
-        targets = _Targets(self._transport, ticket.file_id, self._clock)
+        targets = _Targets(self._transport, ticket.file_id, self._clock, len(part_hashes))
         targets.add(ticket.multipart.parts, ticket.expires_at)
         return self._finish(opened, entry, key, targets, progress, stop)
 
@@ -235,7 +235,7 @@ class MultipartUploader:
         stop: threading.Event,
     ) -> Sent | None:
         file_id = str(entry["file_id"])
-        targets = _Targets(self._transport, file_id, self._clock)
+        targets = _Targets(self._transport, file_id, self._clock, _part_count(entry))
         missing = _missing_parts(entry)
         try:
             targets.renew(missing[:MAX_PARTS_PER_PRESIGN])
@@ -343,14 +343,20 @@ class MultipartUploader:
 
 
 class _Targets:
-    """The presigned URL of each part, renewed when missing or about to expire."""
+    """The presigned URL of each part, renewed when missing or about to expire.
 
-    def __init__(self, transport: Transport, file_id: str, clock: Callable[[], float]) -> None:
+    An answer may hold URLs for only some parts (at most 1,000); the others are asked
+    for in batches of up to 1,000, from the first part that needs one.
+    """
+
+    def __init__(self, transport: Transport, file_id: str, clock: Callable[[], float], part_count: int) -> None:
         self._transport = transport
         self._file_id = file_id
         self._clock = clock
+        self._part_count = part_count
         self._targets: dict[int, tuple[PartTarget, float | None]] = {}
         self._lock = threading.Lock()
+        self._renewing = threading.Lock()
 
     def add(self, targets: Iterable[PartTarget], expires_at: datetime | None) -> None:
         expiry = expires_at.timestamp() if expires_at is not None else None
@@ -360,12 +366,23 @@ class _Targets:
 
     def get(self, number: int) -> PartTarget:
         with self._lock:
-            known = self._targets.get(number)
-        if known is None or (known[1] is not None and self._clock() > known[1] - EXPIRY_MARGIN_S):
-            self.renew([number])
+            if self._fresh(number):
+                return self._targets[number][0]
+        # One renewal at a time: a part another thread just renewed is not asked again.
+        with self._renewing:
             with self._lock:
-                known = self._targets[number]
-        return known[0]
+                if self._fresh(number):
+                    return self._targets[number][0]
+                # This part and the next ones that will need a URL too, in one call.
+                last = min(number + MAX_PARTS_PER_PRESIGN, self._part_count + 1)
+                batch = [n for n in range(number, last) if not self._fresh(n)]
+            self.renew(batch)
+        with self._lock:
+            return self._targets[number][0]
+
+    def _fresh(self, number: int) -> bool:
+        known = self._targets.get(number)
+        return known is not None and (known[1] is None or self._clock() <= known[1] - EXPIRY_MARGIN_S)
 
     def renew(self, numbers: list[int]) -> None:
         if not numbers:

@@ -46,6 +46,7 @@ class FakeApi:
         self.max_in_flight = 0
         self.put_delay = 0.0
         self.complete_errors: list[tuple[int, str]] = []  # (status, code) answers to give first
+        self.plan_limit: int | None = None  # URLs for at most this many parts in POST /uploads
         self.lock = threading.Lock()
         base = re.escape(ENDPOINT)
         mock.add_callback(responses.POST, f"{ENDPOINT}/uploads", callback=self._declare)
@@ -79,7 +80,7 @@ class FakeApi:
         ticket["expires_at"] = "2099-01-01T00:00:00Z"
         if "parts" in body:
             ticket["upload"] = None
-            numbers = [part["part_number"] for part in body["parts"]]
+            numbers = [part["part_number"] for part in body["parts"]][: self.plan_limit]
             ticket["multipart"] = {"part_size": body["part_size"], "parts": self._targets(file_id, numbers)}
         else:
             headers = {"Content-Length": str(body["size"]), "x-amz-checksum-sha256": _b64(body["sha256"])}

@@ -179,3 +179,15 @@ def test_a_refused_complete_aborts_the_upload(tmp_path: Path, fake_api: FakeApi,
 )
 def test_part_size_stays_within_s3s_limits(size: int, requested: int | None, expected: int) -> None:
     assert choose_part_size(size, requested) == expected
+
+
+def test_parts_without_a_url_in_the_plan_get_theirs_in_one_batch(
+    tmp_path: Path, fake_api: FakeApi, big_file: Path
+) -> None:
+    fake_api.plan_limit = 1  # the answer to POST /uploads holds part 1's URL only
+
+    with make_client(tmp_path) as client:
+        client.upload(big_file)
+
+    assert fake_api.count("POST", "/uploads/f_study/parts") == 1
+    assert fake_api.completed["f_study"] == [{"part_number": n, "etag": f'"etag-{n}"'} for n in (1, 2, 3)]
