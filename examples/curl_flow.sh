@@ -20,14 +20,19 @@ ticket=$(curl -sS --fail-with-body -X POST "$SCALPER_ENDPOINT/uploads" \
   -H "x-api-key: $SCALPER_API_KEY" -H "Content-Type: application/json" \
   -d "{\"filename\": \"$(basename "$file")\", \"size\": $size, \"content_type\": \"$content_type\", \"sha256\": \"$sha256\"}")
 file_id=$(json_field file_id <<<"$ticket")
-url=$(json_field upload url <<<"$ticket")
-checksum=$(json_field upload headers x-amz-checksum-sha256 <<<"$ticket")
 echo "declared $file_id"
 
-# 2. PUT the bytes with exactly the returned headers (S3 checks them against the signature).
-curl -sS --fail-with-body -X PUT --upload-file "$file" \
-  -H "Content-Type: $content_type" -H "x-amz-checksum-sha256: $checksum" "$url"
-echo "uploaded $size bytes"
+# 2. PUT the bytes with exactly the returned headers (S3 checks them against the signature),
+#    unless this partner already has this file (same SHA-256 and name): then there is no upload.
+if [ "$(json_field duplicate_of <<<"$ticket")" != None ]; then
+  echo "already uploaded as $file_id"
+else
+  url=$(json_field upload url <<<"$ticket")
+  checksum=$(json_field upload headers x-amz-checksum-sha256 <<<"$ticket")
+  curl -sS --fail-with-body -X PUT --upload-file "$file" \
+    -H "Content-Type: $content_type" -H "x-amz-checksum-sha256: $checksum" "$url"
+  echo "uploaded $size bytes"
+fi
 
 # 3. Poll the record until it is processed or quarantined.
 for _ in $(seq 1 120); do

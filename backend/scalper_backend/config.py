@@ -16,7 +16,7 @@ from .errors import ConfigurationError
 
 # Presigned URLs must expire within 15 minutes (the API's promise to security reviewers).
 MAX_UPLOAD_URL_TTL_SECONDS = 900
-# A single S3 PUT holds at most 5 GiB; larger scans will use multipart uploads.
+# As large as one S3 PUT; larger files need multipart uploads and a larger MAX_UPLOAD_BYTES.
 DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024**3
 
 
@@ -27,6 +27,7 @@ class Settings(BaseModel):
 
     files_table: str = Field(min_length=1)
     partners_table: str = Field(min_length=1)
+    idempotency_table: str = Field(min_length=1)
     input_bucket: str = Field(min_length=1)
     output_bucket: str = Field(min_length=1)
     quarantine_bucket: str = Field(min_length=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .adapters.clients import AwsClients
 from .adapters.files_table import FilesTable
@@ -33,6 +33,16 @@ class Dependencies:
     @functools.cached_property
     def partners(self) -> PartnerResolver:
         return PartnerResolver(PartnersTable(self.clients.dynamodb, self.settings.partners_table))
+
+    @functools.cached_property
+    def idempotency(self) -> Any:
+        """Powertools' persistence layer on the idempotency table, for ``Idempotency-Key``."""
+        # Imported here: only requests that send the header pay for loading it.
+        from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+        return DynamoDBPersistenceLayer(
+            table_name=self.settings.idempotency_table, boto3_client=self.clients.dynamodb
+        )
 
     @functools.cached_property
     def processor(self) -> Processor:

@@ -6,13 +6,20 @@
     ├── ConfigurationError            the function's environment is wrong (a deploy bug)
     ├── ApiError                      becomes an HTTP JSON error with a stable code
     │   ├── InvalidRequest            400 invalid_request / invalid_json / invalid_cursor
+    │   │   └── UploadIncomplete      400 upload_incomplete
     │   ├── Forbidden                 403 forbidden / unknown_partner
     │   ├── FileNotFound              404 file_not_found
+    │   ├── Conflict                  409 invalid_state
+    │   │   ├── IdempotencyKeyReused  409 idempotency_key_reused
+    │   │   └── RequestInProgress     409 request_in_progress (with Retry-After)
     │   ├── FileTooLarge              413 file_too_large
     │   └── UnsupportedContentType    415 unsupported_content_type
     ├── StoreError                    an AWS call failed (ClientError translated in adapters/)
     │   ├── StateConflict             a conditional write lost a race
-    │   └── ObjectMissing             the S3 object is not there (any more)
+    │   │   └── DuplicateRace         another request took the same (sha256, filename) first
+    │   ├── ObjectMissing             the S3 object is not there (any more)
+    │   ├── PartsRejected             S3 refused to assemble the parts (missing, wrong ETag...)
+    │   └── MultipartUploadGone       the S3 multipart upload was completed or aborted
     └── FileBusy                      another live attempt is processing the file
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
@@ -39,6 +46,8 @@ class ApiError(ScalperError):
 
     status = 400
     code = "invalid_request"
+    # Seconds after which a retry may succeed, sent as ``Retry-After`` (None: no header).
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -52,6 +61,10 @@ class InvalidRequest(ApiError):
     code = "invalid_request"
 
 
+class UploadIncomplete(InvalidRequest):
+    code = "upload_incomplete"
+
+
 class Forbidden(ApiError):
     status = 403
     code = "forbidden"
@@ -60,6 +73,22 @@ class Forbidden(ApiError):
 class FileNotFound(ApiError):
     status = 404
     code = "file_not_found"
+
+
+class Conflict(ApiError):
+    """The file is not in a state that allows the operation."""
+
+    status = 409
+    code = "invalid_state"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+    retry_after = 1
 
 
 class FileTooLarge(ApiError):
@@ -87,8 +116,21 @@ class StateConflict(StoreError):
         self.current = current
 
 
+class DuplicateRace(StateConflict):
+    """Another declaration of the same (sha256, filename) was recorded first."""
+
+
 class ObjectMissing(StoreError):
     """The object to read or copy does not exist (for example, it was already moved)."""
+
+
+class PartsRejected(StoreError):
+    """S3 would not assemble the parts: one is missing, too small, or its ETag or checksum
+    does not match what was uploaded."""
+
+
+class MultipartUploadGone(StoreError):
+    """The S3 multipart upload no longer exists: it was completed or aborted."""
 
 
 class FileBusy(ScalperError):

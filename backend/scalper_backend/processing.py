@@ -30,7 +30,7 @@ from .config import Settings
 from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
 from .inspection import Declared, Inspection, inspect_stream
 from .log_fields import exception_fields
-from .models import FileState
+from .models import VOID_STATES, FileState
 from .notifications import S3ObjectRef
 from .records import (
     FileDetails,
@@ -106,6 +106,11 @@ class Processor:
         if current.state == FileState.QUARANTINED:
             # Finish a move that an earlier attempt may have left half done. A delete of an
             # object that is gone succeeds, and needs no s3:ListBucket to tell 404 from 403.
+            self.objects.delete(ref.bucket, ref.key)
+        if current.state in VOID_STATES:
+            # Bytes that arrived after the partner cancelled (a PUT URL still valid, or a
+            # complete racing the cancel): the declaration is void, so they are not kept.
+            logger.warning("upload arrived for a void declaration", extra={"file_id": file_id})
             self.objects.delete(ref.bucket, ref.key)
         logger.info("duplicate delivery ignored", extra={"file_id": file_id, "state": current.state.value})
         return current.state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 import time
@@ -38,6 +39,15 @@ def parse_object_key(key: str) -> tuple[str, str] | None:
     """``(partner_id, file_id)`` for a key made by :func:`object_key`, else ``None``."""
     match = _OBJECT_KEY.match(key)
     return (match["partner"], match["file"]) if match else None
+
+
+def duplicate_key(sha256: str, filename: str) -> str:
+    """The sort key of the item that holds a partner's (sha256, filename) for one file.
+
+    A digest, so that the filename never becomes part of a key; ``dup#`` keeps it apart
+    from file ids (it never matches ``FILE_ID_PATTERN``, so the API cannot read it).
+    """
+    return "dup#" + hashlib.sha256(f"{sha256}/{filename}".encode()).hexdigest()
 
 
 def utcnow() -> datetime:
@@ -105,9 +115,35 @@ class FileFields(BaseModel):
     error: ProcessingError | None = None
 
 
+class MultipartUpload(BaseModel):
+    """The S3 multipart upload a file's bytes arrive through (internal, never shown)."""
+
+    upload_id: str
+    part_size: int
+    part_count: int
+    # S3 has assembled the object; the processor may not have claimed it yet.
+    completed: bool = False
+
+
 class FileRecord(FileFields):
     """One file, as stored in the files table. ``partner_id`` + ``file_id`` is the key."""
 
     partner_id: str
     object_key: str
     lease_expires_at: Timestamp | None = None
+    multipart: MultipartUpload | None = None
+    # The declared SHA-256 of each part, 32 bytes each in part order: what each part URL
+    # is signed over and what CompleteMultipartUpload is given. Dropped once processing
+    # starts (they can be 320 KB for 10,000 parts).
+    part_sha256: bytes | None = None
+
+    @property
+    def awaiting_bytes(self) -> bool:
+        """Declared, and its bytes have not all arrived: an upload target still makes sense."""
+        completed = self.multipart is not None and self.multipart.completed
+        return self.state == FileState.PENDING_UPLOAD and not completed
+
+    def part_checksum(self, part_number: int) -> bytes:
+        """The declared SHA-256 digest of one part (numbered from 1)."""
+        digests = self.part_sha256 or b""
+        return digests[(part_number - 1) * 32 : part_number * 32]

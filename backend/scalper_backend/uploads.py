@@ -1,18 +1,26 @@
-"""Declaring an upload: validate what the partner says, record it, sign a URL for the bytes."""
+"""Declaring an upload: validate what the partner says, find the partner's duplicate or
+record a new file, and sign where its bytes go (one PUT, or a multipart upload)."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from .adapters.files_table import FilesTable
+from .adapters.files_table import FilesTable, UniqueName
 from .adapters.objects import Objects
-from .api.schemas import UploadRequest, UploadTarget, UploadTicket
+from .api.schemas import MAX_PART_TARGETS, FileView, UploadRequest, UploadTarget, UploadTicket
 from .config import Settings
-from .errors import FileTooLarge, UnsupportedContentType
-from .models import SUPPORTED_CONTENT_TYPES, FileState
-from .records import FileRecord, new_file_id, object_key, utcnow
+from .errors import Conflict, DuplicateRace, FileTooLarge, StateConflict, StoreError, UnsupportedContentType
+from .listing import checked_file_id, get_record
+from .models import MAX_SINGLE_PUT_BYTES, SUPPORTED_CONTENT_TYPES, VOID_STATES, FileState
+from .multipart import part_targets, start_multipart
+from .records import FileRecord, duplicate_key, new_file_id, object_key, utcnow
+
+# Declarations of one (sha256, filename) racing each other: the loser reads the winner's
+# record and answers with it, so a second round is enough; more is a fault.
+_RACE_ROUNDS = 3
 
 
 def normalise_content_type(value: str) -> str:
@@ -37,19 +45,153 @@ def create_upload(
     objects: Objects,
     now: Callable[[], datetime] = utcnow,
 ) -> UploadTicket:
-    """Record a new file as ``pending_upload`` and presign the PUT of its bytes.
+    """Answer a declaration: the partner's existing file with this sha256 and filename, or
+    a new ``pending_upload`` file with presigned upload targets.
+
+    The ticket has ``duplicate_of`` set exactly when there is nothing to send (the API
+    answers 200 then, 201 otherwise).
 
     The object key is made of the partner id and a file id we generate; the filename is
-    stored as data only.
+    stored as data only. Unless ``allow_duplicate``, the new record and the item that
+    makes (partner, sha256, filename) unique are written in one transaction.
 
     Raises:
         FileTooLarge, UnsupportedContentType: the declaration is refused.
         StoreError: DynamoDB or S3 failed.
     """
     content_type = normalise_content_type(request.content_type)
+    _check_size(request, settings)
+    name = None if request.allow_duplicate else duplicate_key(request.sha256, request.filename)
+    for _ in range(_RACE_ROUNDS):
+        holder = files.holder_of(partner_id, name) if name else None
+        if holder is not None and holder.state not in VOID_STATES:
+            return _ticket_for_existing(holder, settings=settings, objects=objects, now=now())
+        record = _new_record(request, partner_id, content_type, now(), settings=settings, objects=objects)
+        try:
+            files.put_new(record, unique=UniqueName(name, holder.file_id if holder else None) if name else None)
+        except DuplicateRace:
+            _abort_multipart(record, settings=settings, objects=objects)  # undo what lost the race
+            continue
+        return ticket_for(record, settings=settings, objects=objects, now=now())
+    raise StoreError(f"declaration still racing after {_RACE_ROUNDS} rounds")
+
+
+def declare_upload(
+    request: UploadRequest,
+    partner_id: str,
+    *,
+    idempotency_key: str | None,
+    idempotency_store: Callable[[], Any],
+    context: Any,
+    settings: Settings,
+    files: FilesTable,
+    objects: Objects,
+) -> tuple[UploadTicket, bool]:
+    """:func:`create_upload`, once per ``Idempotency-Key`` when one is given; returns the
+    ticket and whether it is a replay (the first answer again, with fresh URLs).
+
+    Args:
+        idempotency_store: makes Powertools' persistence layer (only called with a key).
+        context: the Lambda context (see :func:`idempotency.run_once`).
+
+    Raises:
+        IdempotencyKeyReused, RequestInProgress: see :func:`idempotency.run_once`.
+    """
+
+    def create() -> UploadTicket:
+        return create_upload(request, partner_id, settings=settings, files=files, objects=objects)
+
+    if idempotency_key is None:
+        return create(), False
+    # Imported here: requests without the header never load Powertools' idempotency (8 ms).
+    from .idempotency import Kept, run_once
+
+    outcome = run_once(
+        idempotency_store(),
+        partner_id=partner_id,
+        key=idempotency_key,
+        request=request,
+        run=create,
+        keep=lambda ticket: Kept(file_id=ticket.file_id, duplicate_of=ticket.duplicate_of),
+        context=context,
+    )
+    if isinstance(outcome, UploadTicket):
+        return outcome, False
+    record = get_record(files, partner_id, outcome.file_id)
+    return ticket_for(record, duplicate_of=outcome.duplicate_of, settings=settings, objects=objects, now=utcnow()), True
+
+
+def ticket_for(
+    record: FileRecord,
+    *,
+    settings: Settings,
+    objects: Objects,
+    now: datetime,
+    duplicate_of: str | None = None,
+) -> UploadTicket:
+    """The ticket for a file: fresh upload targets while it awaits its bytes, none after."""
+    ticket = UploadTicket(file_id=record.file_id, state=record.state, duplicate_of=duplicate_of)
+    if record.awaiting_bytes:
+        ttl = settings.upload_url_ttl_seconds
+        ticket.expires_at = (now + timedelta(seconds=ttl)).replace(microsecond=0)
+        if record.multipart is None:
+            ticket.upload = _single_put(record, settings=settings, objects=objects)
+        else:
+            first = range(1, min(record.multipart.part_count, MAX_PART_TARGETS) + 1)
+            ticket.multipart = part_targets(record, record.multipart, first, settings=settings, objects=objects)
+    return ticket
+
+
+def cancel_upload(
+    partner_id: str,
+    file_id: str,
+    *,
+    settings: Settings,
+    files: FilesTable,
+    objects: Objects,
+    now: Callable[[], datetime] = utcnow,
+) -> FileView:
+    """Abort a declared upload: the file becomes ``cancelled`` (final), its multipart
+    upload is aborted. Cancelling a cancelled file again is harmless (the abort is retried).
+
+    Raises:
+        FileNotFound: no such file for this partner.
+        Conflict: the file is past ``pending_upload`` (or its multipart upload is complete).
+    """
+    try:
+        record = files.cancel(partner_id, checked_file_id(file_id), now=now())
+    except StateConflict as conflict:
+        record = conflict.current or get_record(files, partner_id, file_id)
+        if record.state != FileState.CANCELLED:
+            raise Conflict(f"Only a pending_upload can be cancelled; this file is {record.state.value}.") from None
+    # S3 may keep a part whose upload was in flight during the abort; the bucket's
+    # lifecycle rule aborts incomplete uploads after 7 days, and a second DELETE retries.
+    _abort_multipart(record, settings=settings, objects=objects)
+    return FileView.of(record)
+
+
+def _check_size(request: UploadRequest, settings: Settings) -> None:
     if request.size > settings.max_upload_bytes:
         raise FileTooLarge(f"size {request.size} is over the limit of {settings.max_upload_bytes} bytes.")
-    created = now()
+    if request.parts is None and request.size > MAX_SINGLE_PUT_BYTES:
+        raise FileTooLarge(f"size {request.size} is over what one PUT holds ({MAX_SINGLE_PUT_BYTES}); send parts.")
+
+
+def _ticket_for_existing(holder: FileRecord, *, settings: Settings, objects: Objects, now: datetime) -> UploadTicket:
+    """A file still awaiting its bytes gets fresh targets; any other has nothing to send."""
+    duplicate_of = None if holder.awaiting_bytes else holder.file_id
+    return ticket_for(holder, duplicate_of=duplicate_of, settings=settings, objects=objects, now=now)
+
+
+def _new_record(
+    request: UploadRequest,
+    partner_id: str,
+    content_type: str,
+    created: datetime,
+    *,
+    settings: Settings,
+    objects: Objects,
+) -> FileRecord:
     file_id = new_file_id()
     record = FileRecord(
         partner_id=partner_id,
@@ -64,23 +206,30 @@ def create_upload(
         created_at=created,
         updated_at=created,
     )
-    files.put_new(record)
-    checksum = base64.b64encode(bytes.fromhex(request.sha256)).decode("ascii")
+    if request.parts is None or request.part_size is None:
+        return record
+    return start_multipart(record, request.parts, request.part_size, settings=settings, objects=objects)
+
+
+def _abort_multipart(record: FileRecord, *, settings: Settings, objects: Objects) -> None:
+    if record.multipart is not None:
+        upload_id = record.multipart.upload_id
+        objects.abort_multipart(bucket=settings.input_bucket, key=record.object_key, upload_id=upload_id)
+
+
+def _single_put(record: FileRecord, *, settings: Settings, objects: Objects) -> UploadTarget:
+    checksum = base64.b64encode(bytes.fromhex(record.sha256)).decode("ascii")
     url = objects.presign_put(
         bucket=settings.input_bucket,
         key=record.object_key,
-        content_type=content_type,
-        size=request.size,
+        content_type=record.content_type,
+        size=record.size,
         sha256_b64=checksum,
         expires_in=settings.upload_url_ttl_seconds,
     )
     headers = {
-        "Content-Type": content_type,
-        "Content-Length": str(request.size),
+        "Content-Type": record.content_type,
+        "Content-Length": str(record.size),
         "x-amz-checksum-sha256": checksum,
     }
-    return UploadTicket(
-        file_id=file_id,
-        upload=UploadTarget(method="PUT", url=url, headers=headers),
-        expires_at=(created + timedelta(seconds=settings.upload_url_ttl_seconds)).replace(microsecond=0),
-    )
+    return UploadTarget(method="PUT", url=url, headers=headers)

@@ -37,7 +37,7 @@ def test_presign_handler_answers_201_and_status_handler_finds_the_file(backend, 
 
 def test_handler_error_answers_never_carry_a_traceback(backend, monkeypatch, load_event):
     _partner(backend)
-    monkeypatch.setattr(presign, "create_upload", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(presign, "declare_upload", lambda *a, **k: 1 / 0)
 
     answer = presign.handler(load_event("api_post_upload"), _context("presign"))
 

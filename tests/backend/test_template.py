@@ -62,21 +62,50 @@ def test_upload_queue_has_a_dead_letter_queue_and_alarms_watch_it(template):
 def test_every_api_route_requires_an_api_key(template):
     assert template.properties(template.api)["Auth"]["ApiKeyRequired"] is True
     routes = {(r.method, r.path) for r in template.api_routes()}
-    assert routes == {("POST", "/uploads"), ("GET", "/files/{file_id}"), ("GET", "/files")}
+    assert routes == {
+        ("POST", "/uploads"),
+        ("POST", "/uploads/{file_id}/parts"),
+        ("POST", "/uploads/{file_id}/complete"),
+        ("DELETE", "/uploads/{file_id}"),
+        ("GET", "/files/{file_id}"),
+        ("GET", "/files"),
+    }
 
 
-def test_presign_role_can_only_put_under_the_uploads_prefix(template):
-    statements = template.properties("PresignFunction")["Policies"][0]["Statement"]
-    s3 = [s for s in statements if any(a.startswith("s3:") for a in [s["Action"]] if isinstance(a, str))]
-    assert [(s["Action"], template.resolve(s["Resource"])) for s in s3] == [
-        ("s3:PutObject", f"arn:aws:s3:::{template.physical_name('InputBucket')}/uploads/*")
-    ]
+def _grants(template, function: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs a function's policy allows, resources resolved."""
+    pairs = set()
+    for statement in template.properties(function)["Policies"][0]["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        resources = template.resolve(statement["Resource"])
+        for resource in [resources] if isinstance(resources, str) else resources:
+            pairs |= {(action, resource) for action in actions}
+    return pairs
+
+
+def test_presign_role_holds_exactly_what_the_uploads_code_calls(template):
+    table, idempotency = template.arn("FilesTable"), template.arn("IdempotencyTable")
+    uploads = f"arn:aws:s3:::{template.physical_name('InputBucket')}/uploads/*"
+    assert _grants(template, "PresignFunction") == {
+        *{(f"dynamodb:{a}", table) for a in ("GetItem", "PutItem", "UpdateItem")},
+        ("dynamodb:GetItem", template.arn("PartnersTable")),
+        *{(f"dynamodb:{a}", idempotency) for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+        # Signing URLs and the multipart calls, only under uploads/ in the input bucket.
+        ("s3:PutObject", uploads),
+        ("s3:AbortMultipartUpload", uploads),
+    }
 
 
 def test_status_role_cannot_write(template):
-    statements = template.properties("StatusFunction")["Policies"][0]["Statement"]
-    actions = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"dynamodb:GetItem", "dynamodb:Query"}
+    actions = {action for action, _ in _grants(template, "StatusFunction")}
+    assert actions == {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+
+
+def test_idempotency_keys_expire_with_a_ttl_on_the_attribute_powertools_writes(template):
+    ttl = template.properties("IdempotencyTable")["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expiration", "Enabled": True}
+    assert template.properties("IdempotencyTable")["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
 
 
 def test_published_openapi_document_matches_the_code():

@@ -113,6 +113,7 @@ def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
     """Declare and PUT a file through the API; returns the POST answer.
 
     ``declared`` overrides what is declared (to make the body and the declaration differ).
+    Every call makes a new file (``allow_duplicate``): tests send the same bytes often.
     """
     import hashlib
 
@@ -129,6 +130,7 @@ def upload(stack: Stack) -> Callable[..., dict[str, Any]]:
             "size": len(body),
             "content_type": content_type,
             "sha256": hashlib.sha256(body).hexdigest(),
+            "allow_duplicate": True,
             **(declared or {}),
         }
         answer = stack.api("POST", "/uploads", partner, json=payload)

@@ -14,16 +14,21 @@ from .schemas import ErrorBody, ErrorDetail
 logger = Logger(service="scalper")
 
 
-def json_response(status: int, model: BaseModel) -> Response[str]:
+def json_response(status: int, model: BaseModel, headers: dict[str, str] | None = None) -> Response[str]:
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=model.model_dump_json(),
+        headers=headers,
     )
 
 
-def error_response(status: int, code: str, message: str, request_id: str | None) -> Response[str]:
-    return json_response(status, ErrorBody(error=ErrorDetail(code=code, message=message, request_id=request_id)))
+def error_response(
+    status: int, code: str, message: str, request_id: str | None, *, retry_after: int | None = None
+) -> Response[str]:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, request_id=request_id))
+    return json_response(status, body, headers)
 
 
 def install_error_handlers(app: APIGatewayRestResolver) -> None:
@@ -36,7 +41,7 @@ def install_error_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(ApiError)
     def _api_error(err: ApiError) -> Response[str]:
         logger.info("request refused", extra={"code": err.code, "status": err.status})
-        return error_response(err.status, err.code, err.message, request_id())
+        return error_response(err.status, err.code, err.message, request_id(), retry_after=err.retry_after)
 
     @app.not_found
     def _not_found(_: Exception) -> Response[str]:

@@ -1,4 +1,5 @@
-"""``POST /uploads``: declare a file, get a presigned URL for its bytes."""
+"""``/uploads``: declare a file and get where to send its bytes; for a multipart upload,
+presign parts again and complete it; cancel a declared upload."""
 
 from __future__ import annotations
 
@@ -8,25 +9,71 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..api.queries import idempotency_key
 from ..api.requests import caller_principal, parse_body
 from ..api.responses import install_error_handlers, json_response
-from ..api.schemas import UploadRequest
-from ..dependencies import dependencies
-from ..uploads import create_upload
+from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
+from ..dependencies import Dependencies, dependencies
+from ..multipart import complete_upload, refresh_parts
+from ..uploads import cancel_upload, declare_upload
 
 logger = Logger(service="scalper")
 app = APIGatewayRestResolver()
 install_error_handlers(app)
 
 
+def _caller() -> tuple[Dependencies, str]:
+    deps = dependencies()
+    return deps, deps.partners.partner_for(caller_principal(app.current_event))
+
+
 @app.post("/uploads")
 def post_upload() -> Response[str]:
-    deps = dependencies()
-    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    deps, partner_id = _caller()
     request = parse_body(app.current_event, UploadRequest)
-    ticket = create_upload(request, partner_id, settings=deps.settings, files=deps.files, objects=deps.objects)
-    logger.info("upload declared", extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size})
-    return json_response(201, ticket)
+    ticket, replayed = declare_upload(
+        request,
+        partner_id,
+        idempotency_key=idempotency_key(app.current_event),
+        idempotency_store=lambda: deps.idempotency,
+        context=app.lambda_context,
+        settings=deps.settings,
+        files=deps.files,
+        objects=deps.objects,
+    )
+    logger.info(
+        "upload declared",
+        extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size, "replayed": replayed},
+    )
+    status = 200 if ticket.duplicate_of else 201  # 200: the partner has this file, nothing to send
+    return json_response(status, ticket, headers={"Idempotent-Replayed": "true"} if replayed else None)
+
+
+@app.post("/uploads/<file_id>/parts")
+def post_parts(file_id: str) -> Response[str]:
+    deps, partner_id = _caller()
+    request = parse_body(app.current_event, PartsRequest)
+    ticket = refresh_parts(partner_id, file_id, request, settings=deps.settings, files=deps.files, objects=deps.objects)
+    return json_response(200, ticket)
+
+
+@app.post("/uploads/<file_id>/complete")
+def post_complete(file_id: str) -> Response[str]:
+    deps, partner_id = _caller()
+    request = parse_body(app.current_event, CompleteRequest)
+    record = complete_upload(
+        partner_id, file_id, request, settings=deps.settings, files=deps.files, objects=deps.objects
+    )
+    logger.info("multipart upload completed", extra={"file_id": record.file_id, "partner_id": partner_id})
+    return json_response(200, record)
+
+
+@app.delete("/uploads/<file_id>")
+def delete_upload(file_id: str) -> Response[str]:
+    deps, partner_id = _caller()
+    record = cancel_upload(partner_id, file_id, settings=deps.settings, files=deps.files, objects=deps.objects)
+    logger.info("upload cancelled", extra={"file_id": record.file_id, "partner_id": partner_id})
+    return json_response(200, record)
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,10 +8,11 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from ..api.queries import parse_list_query
 from ..api.requests import caller_principal
 from ..api.responses import install_error_handlers, json_response
 from ..dependencies import dependencies
-from ..listing import get_file, list_files, parse_list_query
+from ..listing import get_file, list_files
 
 logger = Logger(service="scalper")
 app = APIGatewayRestResolver()
@@ -29,10 +30,8 @@ def get_one(file_id: str) -> Response[str]:
 def get_many() -> Response[str]:
     deps = dependencies()
     partner_id = deps.partners.partner_for(caller_principal(app.current_event))
-    event = app.current_event
-    state, limit = parse_list_query(event.get_query_string_value("state"), event.get_query_string_value("limit"))
-    page = list_files(deps.files, partner_id, state=state, limit=limit, cursor=event.get_query_string_value("cursor"))
-    return json_response(200, page)
+    query = parse_list_query(app.current_event.query_string_parameters)
+    return json_response(200, list_files(deps.files, partner_id, query))
 
 
 @logger.inject_lambda_context(clear_state=True)

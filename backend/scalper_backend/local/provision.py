@@ -44,6 +44,8 @@ def _tables(template: Template, dynamodb: Any, out: Provisioned) -> None:
         if props.get("GlobalSecondaryIndexes"):
             params["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
         dynamodb.create_table(**params)
+        if "TimeToLiveSpecification" in props:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
         out.names[logical_id] = name
 
 
