@@ -20,7 +20,7 @@ __all__ = [
     "FilePage",
     "FileRecord",
     "FileState",
-    "MultipartPlan",
+    "MultipartTarget",
     "OutputLocation",
     "PartChecksum",
     "PartTarget",
@@ -101,7 +101,7 @@ class PartTarget(UploadTarget):
     part_number: int
 
 
-class MultipartPlan(_Payload):
+class MultipartTarget(_Payload):
     """The parts of a multipart upload: their size and presigned targets.
 
     A plan may hold only some parts' targets; the others are asked for with
@@ -124,7 +124,7 @@ class UploadTicket(_Payload):
     state: FileState = FileState.PENDING_UPLOAD
     duplicate_of: str | None = None
     upload: UploadTarget | None = None
-    multipart: MultipartPlan | None = None
+    multipart: MultipartTarget | None = None
     expires_at: datetime | None = None
 
 
@@ -138,7 +138,7 @@ class PartUrls(_Payload):
     """The answer to ``POST /uploads/{file_id}/parts``."""
 
     file_id: str
-    multipart: MultipartPlan
+    multipart: MultipartTarget
     expires_at: datetime | None = None
 
 
