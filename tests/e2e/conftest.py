@@ -94,7 +94,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            # Generous: a loaded machine (shared CPUs, a long queue just drained) stops slowly.
+            process.wait(timeout=60)
 
 
 def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) -> dict[str, str]:
