@@ -53,6 +53,7 @@ REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id")
 USER_AGENT = f"silent-scalper/{__version__}"
 # 409 with this code means "the same idempotent request is still running": try later.
 IN_PROGRESS_CODE = "request_in_progress"
+CLOCK_HINT = "this machine's clock may be off: `scalper doctor` compares it with the API's"
 STAGE_HINT = "the endpoint has no stage: it should end with the stage name, for example {endpoint}/v1"
 NOT_RUNNING_HINT = (
     "is the API running there? Check SCALPER_ENDPOINT (or --endpoint), or start the local stack with `scalper local`"
@@ -236,6 +237,8 @@ class Transport:
             # API Gateway answers an unknown route (the stage is the first path segment)
             # with a 403 "Missing Authentication Token"; the local stack with a 404.
             error.message = f"{error.message}; {STAGE_HINT.format(endpoint=self.base_url)}"
+        elif error.status_code == 403 and error.message.startswith(("Signature expired", "Signature not yet current")):
+            error.message = f"{error.message}; {CLOCK_HINT}"
         return error
 
 
