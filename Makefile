@@ -46,6 +46,8 @@ e2e: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/bulk_upload.py
+	$(BIN)/python bench/large_upload.py
 
 openapi: $(VENV)/.runtime
 	$(BIN)/python -m scalper_backend.api.openapi > docs/openapi.json
