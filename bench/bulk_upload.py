@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stack_process import Stack, local_stack
+from harness import Stack, local_stack, median_and_noise
 
 from silent_scalper import Client
 
@@ -110,11 +109,6 @@ def boto3_round(stack: Stack, paths: list[Path], concurrency: int) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
-def summary(samples: list[float]) -> tuple[float, float]:
-    median = statistics.median(samples)
-    return median, (max(samples) - min(samples)) / median if median else 0.0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=2000)
@@ -143,10 +137,10 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
 
-    sdk_median, sdk_noise = summary(sdk)
-    naive_median, naive_noise = summary(naive)
-    floor_median, floor_noise = summary(floor)
-    lag_median, _ = summary(lags)
+    sdk_median, sdk_noise = median_and_noise(sdk)
+    naive_median, naive_noise = median_and_noise(naive)
+    floor_median, floor_noise = median_and_noise(floor)
+    lag_median, _ = median_and_noise(lags)
     result = {
         "files": args.files,
         "file_size": SIZE,

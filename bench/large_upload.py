@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stack_process import Stack, local_stack
+from harness import Stack, local_stack, median_and_noise
 
 MIB = 1024 * 1024
 TARGETS = {"vs_s3transfer": 0.9, "sdk_peak_rss_mib": 150}
@@ -92,11 +91,6 @@ def empty(stack: Stack, *buckets: str) -> None:
                 s3.delete_object(Bucket=bucket, Key=item["Key"])
 
 
-def summary(samples: list[float]) -> tuple[float, float]:
-    median = statistics.median(samples)
-    return median, (max(samples) - min(samples)) / median
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=1024)
@@ -131,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
 
-    sdk_median, sdk_noise = summary(sdk)
-    floor_median, floor_noise = summary(floor)
+    sdk_median, sdk_noise = median_and_noise(sdk)
+    floor_median, floor_noise = median_and_noise(floor)
     result = {
         "mib": args.mib,
         "concurrency": args.concurrency,

@@ -22,11 +22,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Executor, Future, wait
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+from ._declare import Sent, declare
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -51,7 +51,6 @@ from .models import (
     PartTarget,
     PartUrls,
     UploadRequest,
-    UploadTicket,
 )
 
 __all__ = [
@@ -59,7 +58,6 @@ __all__ = [
     "DEFAULT_PART_SIZE",
     "MIN_PART_SIZE",
     "MultipartUploader",
-    "Sent",
     "Stopped",
     "choose_part_size",
 ]
@@ -85,25 +83,6 @@ MAX_RENEWALS = 2
 
 class Stopped(Exception):
     """The run was asked to stop (Ctrl-C); what was finished is journalled."""
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What became of one upload.
-
-    Attributes:
-        file_id: The file's id (the existing file's for a duplicate).
-        state: Its state when the upload returned.
-        duplicate_of: Set when nothing was sent because the API already had the file.
-        record: The record, when the API returned one (complete does).
-        bytes_sent: Bytes this call sent to storage.
-    """
-
-    file_id: str
-    state: FileState
-    duplicate_of: str | None = None
-    record: FileRecord | None = None
-    bytes_sent: int = 0
 
 
 def choose_part_size(size: int, requested: int | None = None) -> int:
@@ -200,13 +179,7 @@ class MultipartUploader:
             part_size=part_size,
             parts=[PartChecksum(part_number=n, sha256=h) for n, h in enumerate(part_hashes, start=1)],
         )
-        ticket = self._transport.post(
-            "/uploads",
-            cast_to=UploadTicket,
-            json=request.model_dump(exclude_none=True),
-            idempotent=True,
-            headers={"Idempotency-Key": idempotency_key},
-        )
+        ticket = declare(self._transport, request, idempotency_key)
         if ticket.duplicate_of is not None:
             return Sent(ticket.file_id, ticket.state, duplicate_of=ticket.duplicate_of)
         if ticket.multipart is None:

@@ -14,7 +14,6 @@ multipart progress, so a re-run after Ctrl-C or a crash sends only what is missi
 from __future__ import annotations
 
 import logging
-import mimetypes
 import os
 import threading
 import time
@@ -25,32 +24,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import ValidationError
-
+from ._declare import Sent, declaration_fields, declare, guess_content_type
 from ._exceptions import APIResponseValidationError, FileReadError, InvalidArgumentError, ScalperError
 from ._http import Transport
 from ._journal import Journal, MemoryJournal, journal_key
-from ._multipart import DEFAULT_MULTIPART_THRESHOLD, MultipartUploader, Sent, Stopped, choose_part_size
+from ._multipart import DEFAULT_MULTIPART_THRESHOLD, MultipartUploader, Stopped, choose_part_size
 from ._progress import ProgressCallback, ProgressTracker
 from ._sources import FileSource, Opened, PathSource, digest, expand_paths, open_source
 from ._storage import ProgressHook, Storage
 from .files import Files
-from .models import FileRecord, FileState, UploadRequest, UploadTicket
+from .models import FileRecord, FileState, UploadRequest
 
 __all__ = ["DEFAULT_CONCURRENCY", "FileSource", "UploadResult", "Uploads", "guess_content_type"]
 
 logger = logging.getLogger("silent_scalper")
 
 DEFAULT_CONCURRENCY = 8
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
-_CONTENT_TYPES = {
-    ".csv": "text/csv",
-    ".json": "application/json",
-    ".jsonl": "application/x-ndjson",
-    ".ndjson": "application/x-ndjson",
-}
-# A placeholder for checking a declaration's fields before the file is hashed.
-_NO_DIGEST = "0" * 64
 
 Outcome = Literal["uploaded", "duplicate", "skipped", "failed"]
 
@@ -177,7 +166,7 @@ class Uploads:
                 raise InvalidArgumentError(
                     "filename is required when uploading bytes or a file object without a name: pass filename=..."
                 )
-            declaration = _declaration(name, content_type, metadata, allow_duplicate)
+            declaration = declaration_fields(name, content_type, metadata, allow_duplicate)
             key = self._key_for(file, opened, name) if isinstance(file, str | os.PathLike) else None
             with ThreadPoolExecutor(self.concurrency, thread_name_prefix="scalper-part") as parts:
                 sent = self._send(opened, declaration, key=key, parts=parts, progress=None, stop=None)
@@ -259,7 +248,7 @@ class Uploads:
         """
         workers = _positive("concurrency", concurrency if concurrency is not None else self.concurrency)
         paths = expand_paths(files, recursive=recursive)
-        _declaration("check", content_type, metadata, allow_duplicate)  # fail before the first file
+        declaration_fields("check", content_type, metadata, allow_duplicate)  # fail before the first file
         return self._run_many(paths, workers, content_type, metadata, allow_duplicate, on_progress)
 
     def attach_records(self, results: list[UploadResult]) -> list[UploadResult]:
@@ -327,7 +316,7 @@ class Uploads:
                 raise Stopped
             with open_source(path) as opened:
                 result = replace(result, size=opened.size)
-                declaration = _declaration(path.name, content_type, metadata, allow_duplicate)
+                declaration = declaration_fields(path.name, content_type, metadata, allow_duplicate)
                 key = self._key_for(path, opened, path.name)
                 done = None if allow_duplicate else self._journal.get(key)
                 if done is not None and done.get("kind") == "done":
@@ -385,15 +374,8 @@ class Uploads:
         self, opened: Opened, declaration: dict[str, Any], idempotency_key: str, progress: ProgressHook | None
     ) -> Sent:
         request = UploadRequest(**declaration, size=opened.size, sha256=digest(opened))
-        ticket = self._transport.post(
-            "/uploads",
-            cast_to=UploadTicket,
-            json=request.model_dump(exclude_none=True),
-            idempotent=True,  # the same key returns the same file, so a retry declares nothing twice
-            headers={"Idempotency-Key": idempotency_key},
-        )
+        ticket = declare(self._transport, request, idempotency_key)
         if ticket.duplicate_of is not None:
-            logger.info("file %s is already uploaded: nothing to send", ticket.file_id)
             return Sent(ticket.file_id, ticket.state, duplicate_of=ticket.duplicate_of)
         if ticket.upload is None:
             raise APIResponseValidationError("POST /uploads answered without an upload target", status_code=201)
@@ -412,51 +394,6 @@ class Uploads:
             mtime_ns=stat.st_mtime_ns,
             filename=filename,
         )
-
-
-def guess_content_type(filename: str) -> str:
-    """Guess a content type from a file name, preferring the types the pipeline accepts.
-
-    Args:
-        filename: A file name or path.
-
-    Returns:
-        The content type; ``application/octet-stream`` when nothing matches.
-    """
-    extension = os.path.splitext(filename)[1].lower()
-    if extension in _CONTENT_TYPES:
-        return _CONTENT_TYPES[extension]
-    guessed, _ = mimetypes.guess_type(filename)
-    return guessed or DEFAULT_CONTENT_TYPE
-
-
-def _declaration(
-    filename: str, content_type: str | None, metadata: Mapping[str, str] | None, allow_duplicate: bool
-) -> dict[str, Any]:
-    """The declared fields, checked now so that a wrong type is refused before any request."""
-    fields: dict[str, Any] = {
-        "filename": filename,
-        "content_type": content_type or guess_content_type(filename),
-        "metadata": dict(metadata) if metadata else None,
-        "allow_duplicate": True if allow_duplicate else None,
-    }
-    if metadata is not None and not isinstance(metadata, Mapping):
-        raise InvalidArgumentError(f"metadata must be a mapping of strings to strings, got {type(metadata).__name__}")
-    try:
-        UploadRequest(**fields, size=0, sha256=_NO_DIGEST)
-    except ValidationError as err:
-        raise InvalidArgumentError(_describe(err)) from None
-    return {name: value for name, value in fields.items() if value is not None}
-
-
-def _describe(err: ValidationError) -> str:
-    problems = []
-    for error in err.errors()[:3]:
-        where = str(error["loc"][0]) + "".join(f"[{part!r}]" for part in error["loc"][1:])
-        value = error.get("input")
-        problems.append(f"{where}: {error['msg'].lower()} (got {type(value).__name__})")
-    hint = "; metadata keys and values are strings: pass str(value)" if "metadata" in problems[0] else ""
-    return "; ".join(problems) + hint
 
 
 def _positive(name: str, value: int) -> int:

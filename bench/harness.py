@@ -1,4 +1,4 @@
-"""The embedded local stack in a process of its own, for the benchmarks.
+"""What the SDK benchmarks share: the local stack in a process of its own, and medians.
 
 Run in the benchmark's own process, the stack (moto, the gateway, the functions) would
 share the GIL with the client being measured; in its own process it behaves like a
@@ -8,6 +8,7 @@ server on the same machine, as it does for ``scalper local``.
 from __future__ import annotations
 
 import multiprocessing
+import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,3 +74,9 @@ def local_stack(partner: str = "bench") -> Iterator[Stack]:
         process.join(60)
         if process.is_alive():
             process.kill()
+
+
+def median_and_noise(samples: list[float]) -> tuple[float, float]:
+    """The median of repeated measurements, and their spread: (max - min) / median."""
+    median = statistics.median(samples)
+    return median, (max(samples) - min(samples)) / median if median else 0.0
