@@ -255,3 +255,40 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(
     upload("a.csv", "b.csv")
 
     assert "\r" not in capsys.readouterr().err
+
+
+def test_the_progress_bar_shows_files_bytes_rate_and_eta(monkeypatch: pytest.MonkeyPatch) -> None:
+    from silent_scalper import Progress
+    from silent_scalper.cli._progress import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "200")
+    screen = io.StringIO()
+    bar = ProgressBar(screen, enabled=True)
+    half = Progress(
+        files_done=5,
+        files_failed=1,
+        files_total=10,
+        bytes_sent=5 * 2**20,
+        bytes_done=5 * 2**20,
+        bytes_total=10 * 2**20,
+        elapsed_s=2.0,
+    )
+
+    bar(half)
+    bar.clear()
+
+    drawn = screen.getvalue().split("\r")[1]
+    assert drawn.startswith(" 5/10 files (1 failed) [############............]  5.0 MiB/10.0 MiB  2.5 MiB/s  ETA 0:02")
+    assert screen.getvalue().endswith("\r")  # cleared, the next line starts clean
+
+
+def test_the_progress_bar_never_wraps_a_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from silent_scalper import Progress
+    from silent_scalper.cli._progress import ProgressBar
+
+    monkeypatch.setenv("COLUMNS", "40")
+    screen = io.StringIO()
+
+    ProgressBar(screen, enabled=True)(Progress(1, 0, 2, 10, 10, 20, 1.0))
+
+    assert len(screen.getvalue()) == 40  # "\r" and 39 columns
