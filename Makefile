@@ -61,6 +61,8 @@ e2e: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/python bench/processor.py
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/bulk_upload.py
+	$(BIN)/python bench/large_upload.py
 
 # The Lambda package. `sam build` runs `make build-<LogicalId>` for every function
 # (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set: the backend, its partner

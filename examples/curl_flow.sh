@@ -2,7 +2,7 @@
 # Upload one file with nothing but curl (and sha256sum): declare it, PUT its bytes to the
 # presigned URL with the returned headers, then poll its record until it is final.
 #
-#   eval "$(grep = scalper-local.env)"      # SCALPER_ENDPOINT and SCALPER_API_KEY
+#   set -a; . ./scalper-local.env; set +a   # exports SCALPER_ENDPOINT and SCALPER_API_KEY
 #   examples/curl_flow.sh examples/data/patients.csv text/csv
 set -euo pipefail
 file=${1:?usage: curl_flow.sh FILE [CONTENT_TYPE]}

@@ -1,6 +1,6 @@
 """Upload files with the SDK and wait for each verdict.
 
-eval "$(grep = scalper-local.env)"   # or export SCALPER_ENDPOINT / SCALPER_API_KEY yourself
+set -a; . ./scalper-local.env; set +a   # exports SCALPER_ENDPOINT / SCALPER_API_KEY
 python examples/quickstart.py examples/data/patients.csv examples/data/ragged-rows.csv
 """
 

@@ -4,29 +4,35 @@
 ``message``::
 
     ScalperError
-    ├── ConfigurationError             no endpoint or credentials
-    ├── APIConnectionError             the API could not be reached
-    │   └── APITimeoutError            ... or did not answer in time
-    ├── APIStatusError                 the API answered with an error status
-    │   ├── BadRequestError            400
-    │   ├── AuthenticationError        401
-    │   ├── PermissionDeniedError      403
-    │   ├── NotFoundError              404
-    │   ├── ConflictError              409
-    │   ├── PayloadTooLargeError       413
-    │   ├── UnsupportedMediaTypeError  415
-    │   ├── RateLimitError             429
-    │   └── InternalServerError        >= 500
-    ├── APIResponseValidationError     a 2xx body that is not the documented payload
-    ├── UploadError                    storage refused the PUT to the presigned URL
-    └── WaitTimeoutError               wait() gave up before the file was final
+    ├── ConfigurationError                 no endpoint or credentials, or a missing extra
+    ├── InvalidArgumentError               a call the SDK refuses before sending anything
+    ├── FileReadError                      a local file could not be read (also an OSError)
+    ├── APIError                           anything the API or storage answered or failed to
+    │   ├── APIConnectionError             the API or storage could not be reached
+    │   │   └── APITimeoutError            ... or did not answer in time
+    │   ├── APIStatusError                 the API answered with an error status
+    │   │   ├── BadRequestError            400
+    │   │   ├── AuthenticationError        401
+    │   │   ├── PermissionDeniedError      403
+    │   │   ├── NotFoundError              404
+    │   │   ├── ConflictError              409
+    │   │   ├── PayloadTooLargeError       413
+    │   │   ├── UnsupportedMediaTypeError  415
+    │   │   ├── RateLimitError             429
+    │   │   └── InternalServerError        >= 500
+    │   ├── APIResponseValidationError     a 2xx body that is not the documented payload
+    │   └── UploadError                    storage refused the bytes sent to a presigned URL
+    └── WaitTimeoutError                   wait() or wait_many() gave up before files were final
 
+``APIError`` carries ``status_code`` and ``request_id`` (both ``None`` when there was no
+answer), so a caller quoting an error to support needs no ``getattr``.
 ``APIStatusError`` subclasses are chosen from the status code by
 :func:`make_status_error`, the only place that mapping lives.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIResponseValidationError",
     "APIStatusError",
     "APITimeoutError",
@@ -42,7 +49,9 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "FileReadError",
     "InternalServerError",
+    "InvalidArgumentError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
@@ -81,7 +90,56 @@ class ConfigurationError(ScalperError):
     code = "configuration_error"
 
 
-class APIConnectionError(ScalperError):
+class InvalidArgumentError(ScalperError, ValueError, TypeError):
+    """The SDK refused a call before sending anything; the message says what to change.
+
+    It is also a ``ValueError`` and a ``TypeError``, as the SDK raised those before.
+    """
+
+    code = "invalid_argument"
+
+
+class FileReadError(ScalperError, OSError):
+    """A local file or directory could not be read (it is also an ``OSError``).
+
+    Attributes:
+        path: The path that could not be read.
+    """
+
+    code = "io_error"
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"cannot read {path}: {reason}")
+        self.path = path
+
+    @classmethod
+    def from_os_error(cls, path: str, err: OSError) -> FileReadError:
+        """Describe ``err`` (raised while reading ``path``) as a ``FileReadError``."""
+        return cls(path, err.strerror or str(err))
+
+
+class APIError(ScalperError):
+    """Base class of every error from the API or from storage.
+
+    Attributes:
+        status_code: The HTTP status, or ``None`` when there was no answer.
+        request_id: The id to quote to support, when the answer carried one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, code=code)
+        self.status_code = status_code
+        self.request_id = request_id
+
+
+class APIConnectionError(APIError):
     """The request got no HTTP response (DNS, refused connection, TLS, reset...)."""
 
     code = "connection_error"
@@ -93,18 +151,20 @@ class APITimeoutError(APIConnectionError):
     code = "timeout"
 
 
-class APIStatusError(ScalperError):
+class APIStatusError(APIError):
     """The API answered with a 4xx or 5xx status.
 
     Attributes:
         status_code: The HTTP status.
         code: The server's ``error.code``, or ``unknown_error`` when the body was not
             the API's error shape (for example a proxy's HTML page).
-        message: The server's ``error.message``.
+        message: The server's ``error.message``, and a hint when the SDK knows one.
         request_id: The id to quote to support, from the body or the API Gateway
             headers.
         body: The decoded JSON body, or the raw text when it was not JSON.
     """
+
+    status_code: int
 
     def __init__(
         self,
@@ -115,9 +175,7 @@ class APIStatusError(ScalperError):
         request_id: str | None = None,
         body: Any = None,
     ) -> None:
-        super().__init__(message, code=code)
-        self.status_code = status_code
-        self.request_id = request_id
+        super().__init__(message, code=code, status_code=status_code, request_id=request_id)
         self.body = body
 
     def __str__(self) -> str:
@@ -200,7 +258,7 @@ def make_status_error(
     return error_class(message, status_code=status_code, code=code, request_id=request_id, body=body)
 
 
-class APIResponseValidationError(ScalperError):
+class APIResponseValidationError(APIError):
     """A 2xx response whose body is not the payload ``docs/api.md`` documents.
 
     Attributes:
@@ -219,18 +277,17 @@ class APIResponseValidationError(ScalperError):
         request_id: str | None = None,
         body: Any = None,
     ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.request_id = request_id
+        super().__init__(message, status_code=status_code, request_id=request_id)
         self.body = body
 
 
-class UploadError(ScalperError):
+class UploadError(APIError):
     """Storage refused the bytes PUT to the presigned URL.
 
     Attributes:
         status_code: The HTTP status storage answered with.
-        code: S3's ``<Code>``, for example ``SignatureDoesNotMatch`` or ``BadDigest``.
+        code: S3's ``<Code>``, for example ``SignatureDoesNotMatch``, ``BadDigest`` or
+            ``AccessDenied`` (with the message ``Request has expired`` once a URL expired).
         message: S3's ``<Message>``.
         request_id: S3's ``<RequestId>``, if any.
         body: The raw response text.
@@ -245,9 +302,7 @@ class UploadError(ScalperError):
         request_id: str | None = None,
         body: str = "",
     ) -> None:
-        super().__init__(message, code=code)
-        self.status_code = status_code
-        self.request_id = request_id
+        super().__init__(message, code=code, status_code=status_code, request_id=request_id)
         self.body = body
 
     @classmethod
@@ -278,23 +333,35 @@ class UploadError(ScalperError):
             body=body,
         )
 
+    @property
+    def url_expired(self) -> bool:
+        """Whether the presigned URL had expired (S3: 403 ``AccessDenied``, "Request has expired")."""
+        return self.status_code == 403 and self.code == "AccessDenied" and "expired" in self.message.lower()
+
     def __str__(self) -> str:
         return f"{self.status_code} {self.code}: {self.message}"
 
 
 class WaitTimeoutError(ScalperError):
-    """``wait()`` ran out of time before the file reached a final state.
+    """``wait()`` or ``wait_many()`` ran out of time before the files reached a final state.
 
     Attributes:
-        file_id: The file being waited for.
+        file_id: The (first) file still not final.
         timeout: The timeout, in seconds.
-        record: The last record seen; its ``state`` says where the file was stuck.
+        record: The last record seen of that file; its ``state`` says where it was stuck.
+        records: The last record of every file still not final (one for ``wait()``).
     """
 
     code = "wait_timeout"
 
-    def __init__(self, record: FileRecord, *, timeout: float) -> None:
-        super().__init__(f"file {record.file_id} still {record.state.value} after {timeout:g}s")
+    def __init__(self, record: FileRecord, *, timeout: float, pending: Sequence[FileRecord] = ()) -> None:
+        records = list(pending) or [record]
+        if len(records) == 1:
+            message = f"file {record.file_id} still {record.state.value} after {timeout:g}s"
+        else:
+            message = f"{len(records)} files still not final after {timeout:g}s (first: {record.file_id})"
+        super().__init__(message)
         self.file_id = record.file_id
         self.timeout = timeout
         self.record = record
+        self.records = records

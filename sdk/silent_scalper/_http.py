@@ -1,22 +1,21 @@
-"""The HTTP transport: one pooled session, timeouts, JSON, retries and error mapping.
+"""The API transport: one pooled session, timeouts, JSON, retries and error mapping.
 
-Only idempotent requests (GET) are retried, on connection errors and on
-429/502/503/504, with exponential backoff and full jitter, honouring ``Retry-After``.
-POST is never retried: a retried ``POST /uploads`` could declare the same file twice.
+A request is retried (on connection errors, 429 and 5xx, honouring ``Retry-After``) only
+when repeating it cannot do anything twice: GET, and POSTs the API makes idempotent,
+such as ``POST /uploads`` with an ``Idempotency-Key`` (the same key returns the same
+file) or completing a multipart upload.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import random
-import time
-from collections.abc import Callable, Mapping
-from typing import IO, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from pydantic import BaseModel, ValidationError
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 
 from ._exceptions import (
@@ -25,13 +24,22 @@ from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
-    UploadError,
     make_status_error,
 )
+from ._retry import DEFAULT_MAX_RETRIES, RETRY_STATUSES, RetryPolicy
 from ._version import __version__
-from .models import ErrorResponse, UploadTarget
+from .models import ErrorResponse
 
-__all__ = ["DEFAULT_MAX_RETRIES", "DEFAULT_TIMEOUT", "Timeout", "Transport"]
+__all__ = [
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "Timeout",
+    "Transport",
+    "as_timeout",
+    "connection_error",
+    "encode_query",
+    "pooled_session",
+]
 
 logger = logging.getLogger("silent_scalper")
 
@@ -40,15 +48,16 @@ Timeout = float | tuple[float, float]
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
-DEFAULT_MAX_RETRIES = 2
-INITIAL_RETRY_DELAY = 0.5
-MAX_RETRY_DELAY = 8.0
-# A Retry-After beyond this is treated as garbage and replaced by our own backoff.
-MAX_RETRY_AFTER = 60.0
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-RETRY_METHODS = frozenset({"GET"})
+DEFAULT_POOL_SIZE = 10
 REQUEST_ID_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id")
 USER_AGENT = f"silent-scalper/{__version__}"
+# 409 with this code means "the same idempotent request is still running": try later.
+IN_PROGRESS_CODE = "request_in_progress"
+CLOCK_HINT = "this machine's clock may be off: `scalper doctor` compares it with the API's"
+STAGE_HINT = "the endpoint has no stage: it should end with the stage name, for example {endpoint}/v1"
+NOT_RUNNING_HINT = (
+    "is the API running there? Check SCALPER_ENDPOINT (or --endpoint), or start the local stack with `scalper local`"
+)
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -61,9 +70,8 @@ class Transport:
         auth: Applied to every API request (never to presigned uploads).
         timeout: Seconds, or ``(connect, read)``; a single number also caps the connect
             timeout at 5 seconds so an unreachable host fails fast.
-        max_retries: Retries of an idempotent request after the first attempt.
+        retry: When and how long to wait before retrying.
         session: A ``requests.Session`` to reuse; one is created (and closed) otherwise.
-        sleep: Called with the delay before a retry; tests replace it.
     """
 
     def __init__(
@@ -72,23 +80,31 @@ class Transport:
         *,
         auth: AuthBase,
         timeout: Timeout = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
         self.base_url = base_url
         self.auth = auth
-        self.timeout = _as_timeout(timeout)
-        self.max_retries = max_retries
-        self._sleep = sleep
+        self.timeout = as_timeout(timeout)
+        self.retry = retry or RetryPolicy()
         self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
-        # Presigned URLs carry their own signature: they get a session that has never
-        # seen the API credentials, whatever the caller configured on theirs.
-        self._upload_session = requests.Session()
+        self._session = session if session is not None else pooled_session(DEFAULT_POOL_SIZE)
+        self._pool_size = DEFAULT_POOL_SIZE
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
+    @property
+    def max_retries(self) -> int:
+        """Retries of a retryable request after its first attempt."""
+        return self.retry.max_retries
+
+    def ensure_pool(self, size: int) -> None:
+        """Keep at least ``size`` connections per host, for ``size`` threads at once.
+
+        A session passed in by the caller is left as it was configured.
+        """
+        if self._owns_session and size > self._pool_size:
+            _mount(self._session, size)
+            self._pool_size = size
 
     def get(
         self,
@@ -109,8 +125,16 @@ class Transport:
         """
         return self.request("GET", path, cast_to=cast_to, params=params)
 
-    def post(self, path: str, *, cast_to: type[ModelT], json: Any) -> ModelT:
-        """POST a JSON body to ``path``, once.
+    def post(
+        self,
+        path: str,
+        *,
+        cast_to: type[ModelT],
+        json: Any,
+        idempotent: bool = False,
+        headers: Mapping[str, str] | None = None,
+    ) -> ModelT:
+        """POST a JSON body to ``path``; retried only when ``idempotent``.
 
         Returns:
             The body, parsed as ``cast_to``.
@@ -120,7 +144,7 @@ class Transport:
             APIStatusError: The API answered with an error status.
             APIResponseValidationError: The body is not a valid ``cast_to``.
         """
-        return self.request("POST", path, cast_to=cast_to, json=json)
+        return self.request("POST", path, cast_to=cast_to, json=json, idempotent=idempotent, headers=headers)
 
     def request(
         self,
@@ -130,6 +154,8 @@ class Transport:
         cast_to: type[ModelT],
         params: Mapping[str, str | int] | None = None,
         json: Any = None,
+        idempotent: bool | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> ModelT:
         """Send one API request, retrying it when it is safe to.
 
@@ -139,6 +165,9 @@ class Transport:
             cast_to: The model the success body is parsed as.
             params: Query parameters.
             json: The JSON body, if any.
+            idempotent: Whether repeating the request is harmless; by default only
+                GET is.
+            headers: Extra headers (for example ``Idempotency-Key``).
 
         Returns:
             The body, parsed as ``cast_to``.
@@ -149,99 +178,103 @@ class Transport:
             APIResponseValidationError: The body is not a valid ``cast_to``.
         """
         url = self.base_url + path
-        retries = self.max_retries if method.upper() in RETRY_METHODS else 0
+        if params:
+            # Sent exactly as SigV4 canonicalises it, so a signer that signs the query
+            # as written (aws-requests-auth) agrees with API Gateway.
+            url += "?" + encode_query(params)
+        if idempotent is None:
+            idempotent = method.upper() == "GET"
+        retries = self.retry.max_retries if idempotent else 0
+        all_headers = {**self._headers, **(headers or {})}
         attempt = 0
         while True:
             try:
                 response = self._session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=self._headers,
-                    auth=self.auth,
-                    timeout=self.timeout,
+                    method, url, json=json, headers=all_headers, auth=self.auth, timeout=self.timeout
                 )
             except (requests.ConnectionError, requests.Timeout) as err:
                 if attempt < retries:
-                    self._pause(attempt, None, method, path, type(err).__name__)
+                    self.retry.pause(attempt, None, f"{method} {path}", type(err).__name__)
                     attempt += 1
                     continue
-                raise _connection_error(err, method, url, detail=True) from err
+                raise connection_error(err, method, url, hint=NOT_RUNNING_HINT) from err
             except requests.RequestException as err:
-                raise _connection_error(err, method, url, detail=True) from err
+                raise connection_error(err, method, url, hint=NOT_RUNNING_HINT) from err
 
             if response.ok:
                 return _parse(response, cast_to)
-            if attempt < retries and response.status_code in RETRY_STATUSES:
+            error = self.status_error(response)
+            if attempt < retries and _retryable(error):
                 retry_after = response.headers.get("Retry-After")
                 response.close()
-                self._pause(attempt, retry_after, method, path, str(response.status_code))
+                self.retry.pause(attempt, retry_after, f"{method} {path}", f"{error.status_code} {error.code}")
                 attempt += 1
                 continue
-            raise _status_error(response)
+            raise error
 
-    def put_presigned(self, target: UploadTarget, body: IO[bytes] | bytes) -> None:
-        """Send bytes to a presigned URL with exactly the headers it was signed with.
-
-        Not retried: ``body`` is a stream that has been consumed by the first attempt.
-
-        Args:
-            target: The ``upload`` object of an upload ticket.
-            body: An open binary file positioned at the first byte (streamed, not read
-                into memory), or ``bytes``.
+    def probe(self, path: str, params: Mapping[str, str | int] | None = None) -> requests.Response:
+        """GET ``path`` once and return the raw response, whatever its status (for ``scalper doctor``).
 
         Raises:
-            APIConnectionError: Storage could not be reached.
-            UploadError: Storage refused the bytes.
+            APIConnectionError: The API could not be reached.
         """
+        url = self.base_url + path + ("?" + encode_query(params) if params else "")
         try:
-            response = self._upload_session.request(
-                target.method,
-                target.url,
-                data=body,
-                headers=dict(target.headers),
-                timeout=self.timeout,
-            )
+            return self._session.get(url, headers=self._headers, auth=self.auth, timeout=self.timeout)
         except requests.RequestException as err:
-            # The error text would repeat the URL, signature included.
-            raise _connection_error(err, target.method, target.url, detail=False) from err
-        with response:
-            if not response.ok:
-                raise UploadError.from_s3_response(response.status_code, response.text)
+            raise connection_error(err, "GET", url, hint=NOT_RUNNING_HINT) from err
 
     def close(self) -> None:
-        """Close the sessions this transport created; a caller's session stays open."""
-        self._upload_session.close()
+        """Close the session this transport created; a caller's session stays open."""
         if self._owns_session:
             self._session.close()
 
-    def _pause(self, attempt: int, retry_after: str | None, method: str, path: str, why: str) -> None:
-        delay = _retry_after_seconds(retry_after)
-        if delay is None:
-            # Full jitter spreads out clients that failed together; not a secret.
-            ceiling = min(MAX_RETRY_DELAY, INITIAL_RETRY_DELAY * 2**attempt)
-            delay = random.uniform(0, ceiling)  # noqa: S311
-        logger.info("retrying %s %s in %.2fs after %s", method, path, delay, why)
-        self._sleep(delay)
+    def status_error(self, response: requests.Response) -> APIStatusError:
+        """The SDK error an error response maps to, with a hint when the SDK knows one."""
+        error = _status_error(response)
+        path = urlsplit(self.base_url).path.strip("/")
+        if not path and (error.code == "route_not_found" or error.message == "Missing Authentication Token"):
+            # API Gateway answers an unknown route (the stage is the first path segment)
+            # with a 403 "Missing Authentication Token"; the local stack with a 404.
+            error.message = f"{error.message}; {STAGE_HINT.format(endpoint=self.base_url)}"
+        elif error.status_code == 403 and error.message.startswith(("Signature expired", "Signature not yet current")):
+            error.message = f"{error.message}; {CLOCK_HINT}"
+        return error
 
 
-def _as_timeout(timeout: Timeout) -> tuple[float, float]:
+def encode_query(params: Mapping[str, str | int]) -> str:
+    """Encode query parameters as SigV4's canonical query string.
+
+    Names sorted, names and values percent-encoded per RFC 3986 (a space is ``%20``,
+    never ``+``; ``,`` is ``%2C``), which any server decodes to the same values.
+    """
+    pairs = sorted((quote(str(name), safe="-_.~"), quote(str(value), safe="-_.~")) for name, value in params.items())
+    return "&".join(f"{name}={value}" for name, value in pairs)
+
+
+def pooled_session(pool_size: int, adapter: type[HTTPAdapter] = HTTPAdapter) -> requests.Session:
+    """A session that keeps up to ``pool_size`` connections per host."""
+    session = requests.Session()
+    _mount(session, pool_size, adapter)
+    return session
+
+
+def _mount(session: requests.Session, pool_size: int, adapter: type[HTTPAdapter] = HTTPAdapter) -> None:
+    for prefix in ("http://", "https://"):
+        session.mount(prefix, adapter(pool_connections=4, pool_maxsize=pool_size))
+
+
+def as_timeout(timeout: Timeout) -> tuple[float, float]:
+    """``(connect, read)`` seconds from a number or a pair."""
     if isinstance(timeout, tuple):
         return timeout
     return (min(DEFAULT_CONNECT_TIMEOUT, timeout), timeout)
 
 
-def _retry_after_seconds(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    if not math.isfinite(seconds) or not 0 <= seconds <= MAX_RETRY_AFTER:
-        return None
-    return seconds
+def _retryable(error: APIStatusError) -> bool:
+    if error.status_code == 409:
+        return error.code == IN_PROGRESS_CODE
+    return error.status_code in RETRY_STATUSES
 
 
 def _parse(response: requests.Response, cast_to: type[ModelT]) -> ModelT:
@@ -298,10 +331,29 @@ def _header_request_id(response: requests.Response) -> str | None:
     return None
 
 
-def _connection_error(err: requests.RequestException, method: str, url: str, *, detail: bool) -> APIConnectionError:
+def connection_error(
+    err: requests.RequestException, method: str, url: str, *, hint: str | None = None, detail: bool = True
+) -> APIConnectionError:
+    """Describe a failed exchange without repeating the query string (it may hold a signature)."""
     scheme, netloc, path, _, _ = urlsplit(url)
     where = urlunsplit((scheme, netloc, path, "", ""))
-    reason = f"{type(err).__name__}: {err}" if detail else type(err).__name__
+    reason = f"{type(err).__name__}: {_root_cause(err)}" if detail else type(err).__name__
+    suffix = f"; {hint}" if hint else ""
     if isinstance(err, requests.Timeout):
-        return APITimeoutError(f"{method} {where} timed out ({reason})")
-    return APIConnectionError(f"{method} {where} failed ({reason})")
+        return APITimeoutError(f"{method} {where} timed out ({reason}){suffix}")
+    return APIConnectionError(f"{method} {where} failed ({reason}){suffix}")
+
+
+def _root_cause(err: BaseException) -> str:
+    """The innermost cause's text: 'Connection refused' rather than urllib3's whole chain."""
+    seen = err
+    for _ in range(8):  # a bounded walk: causes can, in theory, form a cycle
+        inner = getattr(seen, "reason", None)  # urllib3's MaxRetryError.reason
+        if not isinstance(inner, BaseException):
+            inner = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else seen.__cause__
+        if inner is None:
+            break
+        seen = inner
+    text = str(seen)
+    # urllib3 prefixes "<urllib3.connection.HTTPConnection object at 0x...>: "; drop it.
+    return text.split(">: ", 1)[-1] if text.startswith("<") else text

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
-from ._exceptions import WaitTimeoutError
+from ._exceptions import InvalidArgumentError, WaitTimeoutError
 from ._http import Transport
 from .models import FilePage, FileRecord, FileState
 
@@ -17,6 +20,13 @@ DEFAULT_POLL_INTERVAL = 1.0
 # Polling slows down gently so a long-running file does not cost a request a second.
 POLL_BACKOFF = 1.5
 MAX_POLL_INTERVAL = 10.0
+# wait_many starts fast (processing a small file takes milliseconds), backs off while
+# nothing changes, and starts fast again as soon as a file becomes final.
+MANY_POLL_INTERVAL = 0.1
+MANY_MAX_POLL_INTERVAL = 5.0
+# GET /files?ids= takes at most this many ids; bigger sets are read in parallel chunks.
+IDS_PER_REQUEST = 100
+PARALLEL_READS = 4
 
 
 class Files:
@@ -49,11 +59,39 @@ class Files:
             The record.
 
         Raises:
+            InvalidArgumentError: ``file_id`` is not a non-empty string.
             NotFoundError: No such file for this partner.
             APIStatusError: Any other error status.
             APIConnectionError: The API could not be reached.
         """
+        _check_file_id(file_id)
         return self._transport.get(f"/files/{quote(file_id, safe='')}", cast_to=FileRecord)
+
+    def get_many(self, file_ids: Iterable[str]) -> dict[str, FileRecord]:
+        """Fetch the records of many files, 100 per request (``GET /files?ids=``).
+
+        Args:
+            file_ids: The ids; duplicates are read once.
+
+        Returns:
+            The records by file id; ids this partner has no file for are absent.
+
+        Raises:
+            InvalidArgumentError: An id is not a non-empty string.
+            APIStatusError: An error status.
+            APIConnectionError: The API could not be reached.
+        """
+        ids = _unique_ids(file_ids)
+        chunks = [ids[i : i + IDS_PER_REQUEST] for i in range(0, len(ids), IDS_PER_REQUEST)]
+        if len(chunks) <= 1:
+            pages = [self._by_ids(chunk) for chunk in chunks]
+        else:
+            with ThreadPoolExecutor(min(PARALLEL_READS, len(chunks)), thread_name_prefix="scalper-read") as pool:
+                pages = list(pool.map(self._by_ids, chunks))
+        return {record.file_id: record for page in pages for record in page.files}
+
+    def _by_ids(self, ids: Sequence[str]) -> FilePage:
+        return self._transport.get("/files", cast_to=FilePage, params={"ids": ",".join(ids)})
 
     def list_page(
         self,
@@ -61,13 +99,20 @@ class Files:
         state: FileState | str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        q: str | None = None,
     ) -> FilePage:
         """Fetch one page of your files, newest first.
 
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100 (the server's default is 25).
-            cursor: The ``next_cursor`` of the previous page.
+            cursor: The ``next_cursor`` of the previous page (with the same filters).
+            created_after: Only files created after this time (timezone-aware).
+            created_before: Only files created before this time (timezone-aware).
+            q: Only files whose filename contains this text (case-insensitive); a page
+                may then hold fewer than ``limit`` files while ``next_cursor`` goes on.
 
         Returns:
             The page; its ``next_cursor`` is ``None`` on the last page.
@@ -85,15 +130,31 @@ class Files:
             params["limit"] = limit
         if cursor is not None:
             params["cursor"] = cursor
+        for name, moment in (("created_after", created_after), ("created_before", created_before)):
+            if moment is not None:
+                params[name] = _utc(name, moment)
+        if q is not None:
+            params["q"] = q
         return self._transport.get("/files", cast_to=FilePage, params=params)
 
-    def list(self, *, state: FileState | str | None = None, limit: int | None = None) -> Iterator[FileRecord]:
+    def list(
+        self,
+        *,
+        state: FileState | str | None = None,
+        limit: int | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        q: str | None = None,
+    ) -> Iterator[FileRecord]:
         """Iterate over all your files, newest first, fetching pages as they are needed.
 
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100; it does not bound the total (slice the iterator
                 with ``itertools.islice`` for that).
+            created_after: Only files created after this time (timezone-aware).
+            created_before: Only files created before this time (timezone-aware).
+            q: Only files whose filename contains this text (case-insensitive).
 
         Returns:
             A lazy iterator; each page is requested when the previous one is used up.
@@ -105,12 +166,13 @@ class Files:
         """
         if state is not None:
             state = FileState(state)
-        return self._iterate(state, limit)
+        filters = {"created_after": created_after, "created_before": created_before, "q": q}
+        return self._iterate(state, limit, filters)
 
-    def _iterate(self, state: FileState | None, limit: int | None) -> Iterator[FileRecord]:
+    def _iterate(self, state: FileState | None, limit: int | None, filters: dict[str, Any]) -> Iterator[FileRecord]:
         cursor: str | None = None
         while True:
-            page = self.list_page(state=state, limit=limit, cursor=cursor)
+            page = self.list_page(state=state, limit=limit, cursor=cursor, **filters)
             yield from page.files
             if page.next_cursor is None:
                 return
@@ -151,3 +213,86 @@ class Files:
                 raise WaitTimeoutError(record, timeout=timeout)
             self._sleep(min(delay, remaining))
             delay = min(delay * POLL_BACKOFF, max_delay)
+
+    def wait_many(
+        self,
+        file_ids: Iterable[str],
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        interval: float = MANY_POLL_INTERVAL,
+        max_interval: float = MANY_MAX_POLL_INTERVAL,
+    ) -> Iterator[FileRecord]:
+        """Follow many files at once, yielding each record as soon as it is final.
+
+        Each poll reads only the files not yet final, 100 per ``GET /files?ids=``
+        request. Polls start ``interval`` apart and slow down (x1.5, up to
+        ``max_interval``) while nothing changes; a poll that finds a file final starts
+        fast again.
+
+        Args:
+            file_ids: The files to follow; duplicates are followed once.
+            timeout: Seconds before giving up on the files still not final.
+            interval: Seconds between the first polls.
+            max_interval: The longest pause between polls.
+
+        Returns:
+            A lazy iterator of final records, in the order they became final.
+
+        Raises:
+            InvalidArgumentError: An id is not a non-empty string (raised at once).
+            NotFoundError: A file does not exist for this partner (while iterating).
+            WaitTimeoutError: Files were still not final after ``timeout``; its
+                ``records`` holds their last records (while iterating).
+            APIStatusError: An error status while polling.
+            APIConnectionError: The API could not be reached.
+        """
+        ids = _unique_ids(file_ids)
+        return self._follow(ids, timeout, interval, max(interval, max_interval))
+
+    def _follow(self, ids: Sequence[str], timeout: float, interval: float, max_interval: float) -> Iterator[FileRecord]:
+        deadline = self._clock() + timeout
+        pending: dict[str, None] = dict.fromkeys(ids)
+        delay = interval
+        while pending:
+            records = self.get_many(pending)
+            for file_id in pending:
+                if file_id not in records:
+                    # Absent from the listing: read it alone, which says "not found"
+                    # clearly (and covers a listing that lags behind a new file).
+                    records[file_id] = self.get(file_id)
+            finished = [records[file_id] for file_id in pending if records[file_id].is_final]
+            for record in finished:
+                del pending[record.file_id]
+                yield record
+            if not pending:
+                return
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                stuck = [records[file_id] for file_id in pending]
+                raise WaitTimeoutError(stuck[0], timeout=timeout, pending=stuck)
+            if finished:
+                delay = interval  # files are finishing: look again soon
+            self._sleep(min(delay, remaining))
+            delay = min(delay * POLL_BACKOFF, max_interval)
+
+
+def _utc(name: str, moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise InvalidArgumentError(f"{name} must be timezone-aware, for example datetime(..., tzinfo=timezone.utc)")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _check_file_id(file_id: object) -> None:
+    if not isinstance(file_id, str) or not file_id:
+        raise InvalidArgumentError(
+            f"file_id must be a non-empty string such as 'f_01jdq3w6x1f8m3zq1v6k7c2n4r', got {file_id!r}"
+        )
+
+
+def _unique_ids(file_ids: Iterable[str]) -> list[str]:
+    if isinstance(file_ids, str):
+        raise InvalidArgumentError("file_ids must be a list of ids, not one string: pass [file_id]")
+    ids = list(dict.fromkeys(file_ids))
+    for file_id in ids:
+        _check_file_id(file_id)
+    return ids

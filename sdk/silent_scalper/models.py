@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from scalper_inspection import DicomSummary, FormulaCells, Reason
 
 __all__ = [
+    "CompleteRequest",
+    "CompletedPart",
     "ErrorDetail",
     "ErrorResponse",
     "FileDetails",
@@ -24,6 +26,8 @@ __all__ = [
     "OutputLocation",
     "PartChecksum",
     "PartTarget",
+    "PartUrls",
+    "PartsRequest",
     "ProcessingError",
     "QuarantineLocation",
     "Reason",
@@ -49,24 +53,33 @@ class FileState(StrEnum):
     CANCELLED = "cancelled"
 
 
+_ALWAYS_FINAL = frozenset({FileState.PROCESSED, FileState.QUARANTINED, FileState.EXPIRED, FileState.CANCELLED})
+
+
 class PartChecksum(_Payload):
-    """One part of a multipart declaration: its number (from 1) and SHA-256 (hex)."""
+    """One part of a multipart declaration: its number and the SHA-256 of its bytes."""
 
     part_number: int
     sha256: str
 
 
-class UploadRequest(_Payload):
-    """The body of ``POST /uploads``: the file being declared."""
+class UploadRequest(BaseModel):
+    """The body of ``POST /uploads``: the file being declared.
 
-    filename: str
-    size: int
+    Strict, so a wrong type (``metadata={"n": 1}``) is refused here, before any request,
+    instead of being coerced.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    filename: str = Field(min_length=1)
+    size: int = Field(ge=0)
     content_type: str
     sha256: str
     metadata: dict[str, str] | None = None
     allow_duplicate: bool | None = None
-    parts: list[PartChecksum] | None = None
     part_size: int | None = None
+    parts: list[PartChecksum] | None = None
 
 
 class UploadTarget(_Payload):
@@ -84,25 +97,57 @@ class PartTarget(UploadTarget):
 
 
 class MultipartTarget(_Payload):
-    """Where to send each part (URLs for at most 1,000 parts per answer)."""
+    """The parts of a multipart upload: their size and presigned targets.
+
+    A plan may hold only some parts' targets; the others are asked for with
+    ``POST /uploads/{file_id}/parts``.
+    """
 
     part_size: int
-    parts: list[PartTarget]
+    parts: list[PartTarget] = Field(default_factory=list)
 
 
 class UploadTicket(_Payload):
-    """The answer to ``POST /uploads``: the file's id and where to send its bytes.
+    """The answer to ``POST /uploads``.
 
-    ``upload`` (one PUT) or ``multipart`` is set while the file awaits its bytes; with
-    ``duplicate_of`` set, the partner already has this file and there is nothing to send.
+    One of three shapes: a single presigned ``upload``; a ``multipart`` plan; or, when
+    this partner already has the same file (same name and SHA-256), ``duplicate_of``
+    with no target at all: there is nothing to send.
     """
 
     file_id: str
-    state: FileState | None = None
+    state: FileState = FileState.PENDING_UPLOAD
     duplicate_of: str | None = None
     upload: UploadTarget | None = None
     multipart: MultipartTarget | None = None
     expires_at: datetime | None = None
+
+
+class PartsRequest(_Payload):
+    """The body of ``POST /uploads/{file_id}/parts``: the parts that need fresh URLs."""
+
+    part_numbers: list[int]
+
+
+class PartUrls(_Payload):
+    """The answer to ``POST /uploads/{file_id}/parts``."""
+
+    file_id: str
+    multipart: MultipartTarget
+    expires_at: datetime | None = None
+
+
+class CompletedPart(_Payload):
+    """A part storage accepted, identified by the ETag it answered with."""
+
+    part_number: int
+    etag: str
+
+
+class CompleteRequest(_Payload):
+    """The body of ``POST /uploads/{file_id}/complete``: every part, in order."""
+
+    parts: list[CompletedPart]
 
 
 class OutputLocation(_Payload):
@@ -171,7 +216,7 @@ class FileRecord(_Payload):
         ``failed`` is final unless the error says it will be retried (a ``failed``
         record without an error is final, since nothing promises a retry).
         """
-        if self.state in (FileState.PROCESSED, FileState.QUARANTINED, FileState.EXPIRED, FileState.CANCELLED):
+        if self.state in _ALWAYS_FINAL:
             return True
         if self.state is FileState.FAILED:
             return self.error is None or not self.error.retryable

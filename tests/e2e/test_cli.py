@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
+JOURNAL = Path(tempfile.mkdtemp(prefix="scalper-e2e-")) / "journal.jsonl"
 
 
 def scalper(stack, *args: str, partner: str = "globex") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SCALPER_ENDPOINT": stack.endpoint, "SCALPER_API_KEY": stack.keys[partner]}
+    env["SCALPER_JOURNAL"] = str(JOURNAL)  # not the developer's own
     return subprocess.run(
         [sys.executable, "-m", "silent_scalper", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=90
     )
@@ -26,7 +29,8 @@ def test_upload_wait_exits_zero_when_every_file_is_processed(stack):
     done = scalper(stack, "upload", "examples/data/patients.csv", "examples/data/vitals.jsonl", "--wait")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout.count("processed") == 2
+    assert [line.split()[2] for line in done.stdout.splitlines()[1:3]] == ["processed", "processed"]
+    assert done.stdout.splitlines()[3].startswith("2 files: 2 processed")
 
 
 def test_upload_wait_exits_one_and_names_the_reason_when_a_file_is_quarantined(stack):

@@ -56,3 +56,39 @@ def test_demo_puts_every_example_file_in_its_expected_state():
     names = ("patients.csv", "scan-reports.json", "empty.csv", "malformed.json", "ragged-rows.csv", "scan-image.csv")
     for name in names:
         assert name in done.stdout
+
+
+def test_nightly_bulk_upload_reports_every_file_and_a_re_run_sends_nothing(stack, tmp_path):
+    journal = tmp_path / "nightly.jsonl"
+    command = (sys.executable, "examples/nightly_bulk_upload.py", "examples/data", "--journal", str(journal))
+
+    first = _run(stack, *command)
+    second = _run(stack, *command)
+
+    assert first.returncode == 1  # examples/data holds files that are meant to be quarantined
+    assert "processed    examples/data/patients.csv" in first.stdout
+    assert "quarantined  examples/data/ragged-rows.csv" in first.stdout and "csv_ragged_rows: " in first.stdout
+    assert first.stdout.splitlines()[-1].startswith("8 files: 4 processed, 4 quarantined, 0 not uploaded")
+    assert second.stdout.splitlines()[-1].endswith("0 bytes sent")
+    assert second.stdout.count(", skipped)") == 8
+
+
+def test_quickstart_notebook_runs_top_to_bottom(stack, monkeypatch):
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("SCALPER_ENDPOINT", stack.endpoint)
+    monkeypatch.setenv("SCALPER_API_KEY", stack.keys["globex"])
+    notebook = nbformat.read(ROOT / "examples" / "quickstart.ipynb", as_version=4)
+
+    NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(ROOT / "examples")}}
+    ).execute()
+
+    outputs = ["".join(o.get("text", "") or o.get("data", {}).get("text/markdown", "") for o in c.outputs)
+               for c in notebook.cells if c.cell_type == "code"]
+    assert "talking to " + stack.endpoint in outputs[0]
+    assert "data/patients.csv" in outputs[1]
+    assert "8 files are final" in outputs[2]
+    assert "| ragged-rows.csv | quarantined | csv_ragged_rows: " in outputs[3]
+    assert "'processed': 4" in outputs[4] and "'quarantined': 4" in outputs[4]

@@ -164,11 +164,12 @@ class _ChangesOnceHashed(io.BytesIO):
         self.name = "changing.csv"
         self._after: bytes | None = after
 
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if self._after is not None and self.tell() == len(self.getvalue()):  # read to the end: hashed
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if self._after is not None and data and self.tell() == len(self.getvalue()):  # read to the end: hashed
             self.getbuffer()[:] = self._after
             self._after = None
-        return super().seek(offset, whence)
+        return data
 
 
 def test_sdk_upload_of_a_file_that_changed_after_hashing_is_bad_digest(stack):

@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 import responses
+from sdk.fake_api import FakeApi
 
 from silent_scalper import ApiKeyAuth, Client, Files
 from silent_scalper._http import Transport
+from silent_scalper._retry import RetryPolicy
 
 ENDPOINT = "http://scalper.test/v1"
 API_KEY = "sk-test-0123456789"
@@ -40,8 +42,8 @@ class FakeTime:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's SCALPER_* settings."""
-    monkeypatch.delenv("SCALPER_ENDPOINT", raising=False)
-    monkeypatch.delenv("SCALPER_API_KEY", raising=False)
+    for name in ("SCALPER_ENDPOINT", "SCALPER_IAM_ENDPOINT", "SCALPER_API_KEY", "SCALPER_AUTH", "SCALPER_JOURNAL"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def sleeps(fake_time: FakeTime) -> list[float]:
 @pytest.fixture
 def transport(fake_time: FakeTime) -> Iterator[Transport]:
     """A transport with the default retry policy whose sleeps are recorded, not slept."""
-    transport = Transport(ENDPOINT, auth=ApiKeyAuth(API_KEY), max_retries=2, sleep=fake_time.sleep)
+    transport = Transport(ENDPOINT, auth=ApiKeyAuth(API_KEY), retry=RetryPolicy(max_retries=2, sleep=fake_time.sleep))
     yield transport
     transport.close()
 
@@ -102,3 +104,10 @@ def error_body() -> Callable[..., dict[str, Any]]:
         return {"error": {"code": code, "message": message, "request_id": request_id}}
 
     return build
+
+
+@pytest.fixture
+def fake_api(payload: Callable[..., dict[str, Any]]) -> Iterator[FakeApi]:
+    """A fake API and storage that serve any number of uploads (see ``FakeApi``)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeApi(mock, payload)

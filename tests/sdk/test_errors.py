@@ -132,3 +132,13 @@ def test_success_body_of_the_wrong_shape_raises_response_validation_error(
 
     with pytest.raises(APIResponseValidationError, match="FileRecord"):
         files.get("f_1")
+
+
+def test_an_expired_signature_points_at_the_clock(files: Files, api: responses.RequestsMock) -> None:
+    body = {"error": {"code": "signature_invalid", "message": "Signature expired: 20261126T040000Z is now earlier"}}
+    api.get(FILE_URL, status=403, json=body)
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        files.get("f_1")
+
+    assert caught.value.message.endswith("this machine's clock may be off: `scalper doctor` compares it with the API's")

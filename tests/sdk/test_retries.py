@@ -19,6 +19,7 @@ from silent_scalper import (
     RateLimitError,
 )
 from silent_scalper._http import USER_AGENT, Transport
+from silent_scalper._retry import RetryPolicy
 from silent_scalper.models import FilePage, UploadTicket
 
 ENDPOINT = "http://scalper.test/v1"
@@ -156,7 +157,7 @@ def test_read_timeout_becomes_api_timeout_error(transport: Transport, api: respo
 
 
 def test_max_retries_zero_disables_retries(api: responses.RequestsMock, error_body: ErrorBody) -> None:
-    transport = Transport(ENDPOINT, auth=ApiKeyAuth("k"), max_retries=0, sleep=lambda _: None)
+    transport = Transport(ENDPOINT, auth=ApiKeyAuth("k"), retry=RetryPolicy(max_retries=0, sleep=lambda _: None))
     api.get(LIST_URL, status=503, json=error_body("unavailable"))
 
     with pytest.raises(InternalServerError):

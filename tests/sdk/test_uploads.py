@@ -15,7 +15,8 @@ import requests
 import responses
 
 from silent_scalper import Client, FileState, UploadError
-from silent_scalper.uploads import CHUNK_SIZE, guess_content_type
+from silent_scalper._sources import CHUNK_SIZE
+from silent_scalper.uploads import guess_content_type
 
 ENDPOINT = "http://scalper.test/v1"
 API_KEY = "sk-test-0123456789"
@@ -176,7 +177,7 @@ def test_file_is_hashed_in_chunks_of_one_mebibyte_never_read_whole(
 
     client.upload(stream, filename="big.csv")
 
-    assert reads_while_hashing == [CHUNK_SIZE] * 5  # 3 full chunks, 7 bytes, end of file
+    assert reads_while_hashing == [CHUNK_SIZE] * 3 + [7]  # 3 full chunks, then exactly the 7 bytes left
     assert _declaration(api)["size"] == len(content)
     assert storage.body == content
 
@@ -244,6 +245,8 @@ def test_file_object_without_a_name_needs_a_filename(client: Client) -> None:
         ("batch.json", "application/json"),
         ("batch.jsonl", "application/x-ndjson"),
         ("batch.ndjson", "application/x-ndjson"),
+        ("ct-head.dcm", "application/dicom"),
+        ("CT-HEAD.DICOM", "application/dicom"),
         ("notes.txt", "text/plain"),
         ("blob.weird-extension", "application/octet-stream"),
         ("no-extension", "application/octet-stream"),

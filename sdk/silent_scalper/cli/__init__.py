@@ -1,7 +1,8 @@
 """The ``scalper`` command line: one module per command.
 
-Exit codes: 0 success, 1 a file or request failed, 2 usage or configuration errors.
-Errors are printed as ``error: <code>: <message>``, never as a traceback.
+Exit codes: 0 success, 1 a file or request failed, 2 usage or configuration errors,
+130 interrupted (Ctrl-C). Errors are printed as ``error: <code>: <message>``, never as a
+traceback.
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from .._config import API_KEY_ENV, ENDPOINT_ENV
+from .._config import API_KEY_ENV, AUTH_ENV, AUTH_MODES, ENDPOINT_ENV
 from .._exceptions import ConfigurationError, ScalperError
 from .._version import __version__
-from . import admin, local, ls, status, upload, validate
-from ._common import EXIT_FAILED, EXIT_USAGE, print_error
+from . import admin, doctor, local, ls, status, upload, validate
+from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, print_error
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (upload, status, ls, validate, local, admin)
+_COMMANDS = (upload, status, ls, validate, doctor, local, admin)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: The arguments after the program name; ``sys.argv[1:]`` by default.
 
     Returns:
-        The exit code: 0 success, 1 failure, 2 usage or configuration error.
+        The exit code: 0 success, 1 failure, 2 usage or configuration error, 130
+        interrupted.
     """
     parser = build_parser()
     try:
@@ -62,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_error(err)
         return EXIT_FAILED
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
     return code
 
 
@@ -73,3 +75,14 @@ def _add_connection_options(parser: argparse.ArgumentParser, *, default: object)
         help=f"API base URL including the stage (default: ${ENDPOINT_ENV})",
     )
     parser.add_argument("--api-key", default=default, help=f"partner API key (default: ${API_KEY_ENV})")
+    parser.add_argument(
+        "--auth",
+        default=default,
+        choices=AUTH_MODES,
+        help=f"api_key, or iam to sign with SigV4 from the AWS credential chain (default: ${AUTH_ENV}, else api_key)",
+    )
+    parser.add_argument(
+        "--region",
+        default=default,
+        help="region to sign IAM requests for (default: from the endpoint, else $AWS_REGION)",
+    )

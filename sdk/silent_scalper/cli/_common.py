@@ -9,25 +9,43 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .._client import Client
-from .._exceptions import APIStatusError, ScalperError, UploadError
+from .._exceptions import APIError, ScalperError
 from ..models import FileRecord
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+def client_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The client's connection settings from ``--endpoint``/``--api-key``/``--auth``/``--region``."""
+    return {"endpoint": args.endpoint, "api_key": args.api_key, "auth": args.auth, "region": args.region}
 
 
 def open_client(args: argparse.Namespace) -> Client:
-    """Build the client from ``--endpoint``/``--api-key``, else the environment."""
-    return Client(endpoint=args.endpoint, api_key=args.api_key)
+    """Build the client from the connection options, else the environment."""
+    return Client(**client_options(args))
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
 
 
 def error_code_and_message(err: Exception) -> tuple[str, str]:
     """Describe an error as a stable code and a sentence, without a traceback."""
-    if isinstance(err, ScalperError):
-        request_id = getattr(err, "request_id", None)
-        suffix = f" (request_id {request_id})" if request_id else ""
+    if isinstance(err, APIError):
+        suffix = f" (request_id {err.request_id})" if err.request_id else ""
         return err.code, f"{err.message}{suffix}"
+    if isinstance(err, ScalperError):
+        return err.code, err.message
     if isinstance(err, OSError):
         return "io_error", err.strerror or str(err)
     return "invalid_argument", str(err)
@@ -44,7 +62,7 @@ def error_json(err: Exception) -> dict[str, Any]:
     """The JSON form of an error, for ``--json`` output."""
     code, message = error_code_and_message(err)
     payload: dict[str, Any] = {"code": code, "message": message}
-    if isinstance(err, APIStatusError | UploadError):
+    if isinstance(err, APIError):
         payload["status_code"] = err.status_code
         payload["request_id"] = err.request_id
     return payload

@@ -7,7 +7,7 @@ import itertools
 
 from ..files import Files
 from ..models import FileRecord, FileState
-from ._common import EXIT_OK, open_client, print_json_line, print_table, record_json
+from ._common import EXIT_OK, open_client, positive_int, print_json_line, print_table, record_json
 
 # The API's largest page; asking for more per page than will be shown wastes a read.
 _MAX_PAGE_SIZE = 100
@@ -26,7 +26,7 @@ def add_parser(
     )
     parser.add_argument(
         "--limit",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help="show at most N files (default: all)",
     )
@@ -63,10 +63,3 @@ def _row(record: FileRecord) -> tuple[str, str, str, str, str]:
         created,
         record.filename,
     )
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value

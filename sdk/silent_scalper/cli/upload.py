@@ -1,44 +1,47 @@
-"""``scalper upload PATH... [--wait]``: upload files and report their states."""
+"""``scalper upload PATH|DIR|GLOB|- ...``: upload files in parallel and report each one.
+
+Exit codes: 0 every file was accepted (with ``--wait``: processed), 1 any file failed,
+was refused, quarantined or not final in time, 2 usage or configuration error, 130
+interrupted (Ctrl-C): what finished is printed and journalled, and running the same
+command again uploads only the rest.
+"""
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import os
+import sys
+import time
 from typing import Any
 
 from .._client import Client
-from .._exceptions import ConfigurationError, ScalperError, WaitTimeoutError
+from .._config import resolve_journal_path
+from .._exceptions import ScalperError, WaitTimeoutError
+from .._sources import expand_paths
 from ..files import DEFAULT_WAIT_TIMEOUT
 from ..models import FileRecord, FileState
+from ..uploads import DEFAULT_CONCURRENCY, UploadResult
 from ._common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
+    client_options,
     error_code_and_message,
     error_json,
-    open_client,
+    positive_int,
     print_error,
     print_json_line,
     print_table,
-    reason_codes,
     record_json,
 )
+from ._progress import ProgressBar, human_bytes
 
 # Without --wait, a file that was accepted and is still on its way counts as a success.
 _ACCEPTED = frozenset({FileState.PENDING_UPLOAD, FileState.PROCESSING, FileState.PROCESSED})
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    path: str
-    record: FileRecord | None = None
-    error: Exception | None = None
-
-    def succeeded(self, waited: bool) -> bool:
-        if self.error is not None or self.record is None:
-            return False
-        if waited:
-            return self.record.state is FileState.PROCESSED
-        return self.record.state in _ACCEPTED
+STDIN = "-"
+# A reason's message is shown up to this many characters (the API bounds it too).
+MAX_REASON_TEXT = 120
 
 
 def add_parser(
@@ -49,19 +52,20 @@ def add_parser(
     parser = subparsers.add_parser(
         "upload",
         parents=parents,
-        help="upload files",
-        description="Upload files. Exits 0 if every file was accepted (with --wait: "
-        "processed), 1 if any was refused, quarantined or failed, 2 on usage errors.",
+        help="upload files, directories or standard input",
+        description="Upload files in parallel. Exits 0 if every file was accepted (with --wait: processed), "
+        "1 if any failed, was refused, quarantined or not final in time, 2 on usage errors, 130 when "
+        "interrupted (run the same command again to upload the rest).",
     )
-    parser.add_argument("paths", nargs="+", metavar="PATH", help="files to upload")
-    parser.add_argument("--wait", action="store_true", help="wait until each file is final")
     parser.add_argument(
-        "--timeout",
-        type=float,
-        default=DEFAULT_WAIT_TIMEOUT,
-        metavar="S",
-        help="seconds to wait for each file with --wait (default: %(default)s)",
+        "sources",
+        nargs="+",
+        metavar="PATH",
+        help="a file, a directory (its files), a glob pattern, or - for standard input (with --filename)",
     )
+    parser.add_argument("-r", "--recursive", action="store_true", help="include files in subdirectories")
+    parser.add_argument("--content-type", metavar="T", help="the content type of every file (default: from its name)")
+    parser.add_argument("--filename", metavar="NAME", help="the name to record (one file or standard input only)")
     parser.add_argument(
         "--metadata",
         "-m",
@@ -71,61 +75,225 @@ def add_parser(
         metavar="KEY=VALUE",
         help="metadata kept with every file; repeat for several pairs",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help="files (and parts) in flight at once (default: %(default)s)",
+    )
+    parser.add_argument("--wait", action="store_true", help="wait until every file is final")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_WAIT_TIMEOUT,
+        metavar="S",
+        help="seconds to wait for the files with --wait (default: %(default)s)",
+    )
+    parser.add_argument("--allow-duplicate", action="store_true", help="upload files the API already has")
+    journal = parser.add_mutually_exclusive_group()
+    journal.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="where finished files and multipart progress are kept (default: $SCALPER_JOURNAL, "
+        "else ~/.local/state/silent-scalper/journal.jsonl)",
+    )
+    journal.add_argument(
+        "--no-journal", action="store_true", help="keep no journal (re-runs rely on the API's duplicates)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary line")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Upload each path in turn; a failure on one file does not stop the others."""
-    metadata = dict(args.metadata)
-    outcomes = []
-    with open_client(args) as client:
-        for path in args.paths:
-            outcome = _upload(client, path, metadata, wait=args.wait, timeout=args.timeout)
-            if args.json:
-                _print_json(outcome)
-            outcomes.append(outcome)
-    if not args.json:
-        print_table(("FILE", "FILE_ID", "STATE", "REASONS"), map(_row, outcomes))
-    ok = all(outcome.succeeded(args.wait) for outcome in outcomes)
-    return EXIT_OK if ok else EXIT_FAILED
+    """Upload, optionally wait, print a table (or JSON lines) and a summary."""
+    if STDIN in args.sources and (len(args.sources) > 1 or not args.filename):
+        return _usage_error("'-' reads standard input: give it alone, with --filename NAME")
+    if args.filename and (len(args.sources) > 1 or os.path.isdir(args.sources[0])):
+        return _usage_error("--filename names one file: give a single file (or -)")
+    journal = None if args.no_journal else resolve_journal_path(args.journal)
+    bar = ProgressBar(sys.stderr, enabled=sys.stderr.isatty() and not args.quiet)
+    started = time.monotonic()
+    with Client(**client_options(args), concurrency=args.concurrency, journal=journal) as client:
+        if args.filename:
+            results, interrupted = [_upload_one(client, args.sources[0], args)], False
+        else:
+            results, interrupted = _upload_paths(client, args, bar)
+        bar.clear()
+        if interrupted:
+            return _report_interrupted(args, results, journal)
+        try:
+            results = _wait(client, results, args.timeout) if args.wait else client.uploads.attach_records(results)
+        except KeyboardInterrupt:
+            _print_results(args, results)
+            print("interrupted while waiting: every file above was uploaded", file=sys.stderr)
+            return EXIT_INTERRUPTED
+    _print_results(args, results)
+    if not args.quiet:
+        summary = _summary(results, time.monotonic() - started, waited=args.wait)
+        print(summary, file=sys.stderr if args.json else sys.stdout)
+    return EXIT_OK if all(_succeeded(result, args.wait) for result in results) else EXIT_FAILED
 
 
-def _upload(client: Client, path: str, metadata: dict[str, str], *, wait: bool, timeout: float) -> _Outcome:
+def _upload_paths(client: Client, args: argparse.Namespace, bar: ProgressBar) -> tuple[list[UploadResult], bool]:
+    """Upload every path; on Ctrl-C, return what finished and ``True``. Results are in the order given."""
+    paths = expand_paths(args.sources, recursive=args.recursive)
+    order = {str(path): index for index, path in enumerate(paths)}
+    results: list[UploadResult] = []
+    running = client.uploads.iter_many(
+        paths,
+        content_type=args.content_type,
+        metadata=dict(args.metadata) or None,
+        allow_duplicate=args.allow_duplicate,
+        on_progress=bar,
+    )
     try:
-        record = client.upload(path, metadata=metadata or None)
-        if wait:
-            record = client.wait(record.file_id, timeout=timeout)
+        for result in running:
+            if result.error is not None:
+                bar.clear()
+                print_error(result.error, subject=result.source)
+            results.append(result)
+    except KeyboardInterrupt:
+        return sorted(results, key=lambda r: order[r.source]), True
+    return sorted(results, key=lambda r: order[r.source]), False
+
+
+def _upload_one(client: Client, source: str, args: argparse.Namespace) -> UploadResult:
+    """One file (or standard input) under the name given with --filename."""
+    started = time.monotonic()
+    try:
+        record = client.upload(
+            sys.stdin.buffer if source == STDIN else source,
+            filename=args.filename,
+            content_type=args.content_type,
+            metadata=dict(args.metadata) or None,
+            allow_duplicate=args.allow_duplicate,
+        )
+    except ScalperError as err:
+        print_error(err, subject=source)
+        return UploadResult(source, args.filename, "failed", error=err, duration_s=time.monotonic() - started)
+    return UploadResult(
+        source,
+        args.filename,
+        "uploaded",
+        file_id=record.file_id,
+        state=record.state,
+        record=record,
+        size=record.size,
+        bytes_sent=record.size,
+        duration_s=time.monotonic() - started,
+    )
+
+
+def _wait(client: Client, results: list[UploadResult], timeout: float) -> list[UploadResult]:
+    """Follow every uploaded file at once; a file not final in time keeps its last record."""
+    finals: dict[str, FileRecord] = {}
+    ids = [r.file_id for r in results if r.ok and r.file_id]
+    try:
+        for record in client.wait_many(ids, timeout=timeout):
+            finals[record.file_id] = record
     except WaitTimeoutError as err:
-        print_error(err, subject=path)
-        return _Outcome(path, record=err.record, error=err)
-    except ConfigurationError:
-        raise
-    except (ScalperError, OSError, ValueError, TypeError) as err:
-        print_error(err, subject=path)
-        return _Outcome(path, error=err)
-    return _Outcome(path, record=record)
+        print_error(err)
+        finals.update({record.file_id: record for record in err.records})
+    except ScalperError as err:
+        print_error(err)
+    return [r.with_record(finals.get(r.file_id)) if r.file_id else r for r in results]
 
 
-def _print_json(outcome: _Outcome) -> None:
-    payload: dict[str, Any] = {"path": outcome.path}
-    if outcome.record is not None:
-        payload |= record_json(outcome.record)
-    if outcome.error is not None:
+def _report_interrupted(args: argparse.Namespace, results: list[UploadResult], journal: object) -> int:
+    _print_results(args, results)
+    where = f" and journalled in {journal}" if journal else ""
+    print(
+        f"interrupted: {len(results)} file(s) finished{where}; run the same command again to upload the rest",
+        file=sys.stderr,
+    )
+    return EXIT_INTERRUPTED
+
+
+def _print_results(args: argparse.Namespace, results: list[UploadResult]) -> None:
+    if args.json:
+        for result in results:
+            print_json_line(_result_json(result))
+    else:
+        print_table(("FILE", "FILE_ID", "STATE", "REASONS"), [_row(r, waited=args.wait) for r in results])
+
+
+def _succeeded(result: UploadResult, waited: bool) -> bool:
+    state = result.record.state if result.record is not None else result.state
+    if not result.ok or state is None:
+        return False
+    return state is FileState.PROCESSED if waited else state in _ACCEPTED
+
+
+def _result_json(result: UploadResult) -> dict[str, Any]:
+    payload: dict[str, Any] = {"path": result.source, "outcome": result.outcome}
+    if result.record is not None:
+        payload |= record_json(result.record)
+    else:
+        payload |= {"file_id": result.file_id, "state": result.state.value if result.state else None}
+    if result.error is not None:
         # Not "error": a record already uses that key for processing faults.
-        payload["client_error"] = error_json(outcome.error)
-    print_json_line(payload)
+        payload["client_error"] = error_json(result.error)
+    return payload
 
 
-def _row(outcome: _Outcome) -> tuple[str, str, str, str]:
-    if outcome.record is None:
-        code = error_code_and_message(outcome.error)[0] if outcome.error else "-"
-        return (outcome.path, "-", "error", code)
-    record = outcome.record
-    reasons = reason_codes(record)
-    if isinstance(outcome.error, WaitTimeoutError):
-        reasons = outcome.error.code
-    return (outcome.path, record.file_id, record.state.value, reasons)
+def _row(result: UploadResult, *, waited: bool) -> tuple[str, str, str, str]:
+    if result.error is not None:
+        return (result.source, result.file_id or "-", "error", error_code_and_message(result.error)[0])
+    record = result.record
+    state = record.state.value if record is not None else (result.state.value if result.state else "-")
+    notes = _reasons(record, detailed=waited) if record is not None else []
+    if record is not None and waited and not record.is_final:
+        notes.append("not final in time")
+    if result.outcome == "duplicate":
+        notes.append(f"already uploaded as {result.file_id}")
+    elif result.outcome == "skipped":
+        notes.append("uploaded by an earlier run")
+    return (result.source, result.file_id or "-", state, "; ".join(notes) or "-")
+
+
+def _reasons(record: FileRecord, *, detailed: bool) -> list[str]:
+    reasons = [(reason.code, reason.message) for reason in record.reasons]
+    if record.error is not None:
+        reasons.append((record.error.code, record.error.message))
+    if not detailed:
+        return [code for code, _ in reasons]
+    return [_bounded(f"{code}: {message}") for code, message in reasons]
+
+
+def _bounded(text: str) -> str:
+    text = " ".join(text.split())  # one line, whatever the message held
+    return text if len(text) <= MAX_REASON_TEXT else text[: MAX_REASON_TEXT - 3] + "..."
+
+
+def _summary(results: list[UploadResult], elapsed: float, *, waited: bool) -> str:
+    states = [(r.record.state if r.record else r.state) for r in results if r.ok]
+    errors = sum(not r.ok for r in results)
+    sent = sum(r.bytes_sent for r in results)
+    rate = f"{len(results) / elapsed:.1f} files/s, {human_bytes(sent / elapsed)}/s" if elapsed > 0 else "-"
+    if waited:
+        counts = ", ".join(
+            f"{sum(s is state for s in states)} {state.value}"
+            for state in (FileState.PROCESSED, FileState.QUARANTINED, FileState.FAILED)
+        )
+        pending = sum(s is not None and s not in _FINAL_SHOWN for s in states)
+        counts += f", {pending} not final" if pending else ""
+    else:
+        counts = f"{len(states)} accepted"
+    skipped = sum(r.outcome in ("duplicate", "skipped") for r in results)
+    return (
+        f"{len(results)} files: {counts}, {errors} errors ({skipped} already uploaded); "
+        f"{human_bytes(sent)} sent in {elapsed:.1f}s ({rate})"
+    )
+
+
+_FINAL_SHOWN = frozenset({FileState.PROCESSED, FileState.QUARANTINED, FileState.FAILED})
+
+
+def _usage_error(message: str) -> int:
+    print(f"error: usage: {message}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _metadata_pair(text: str) -> tuple[str, str]:
