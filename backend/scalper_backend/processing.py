@@ -11,30 +11,41 @@ that a crash at any point leaves the file recoverable by the next delivery:
   uploaded bytes are patient data and are not kept once they have a final home);
 * a fault of ours: mark ``failed`` (retryable), alert, and let SQS deliver again; after
   the queue's max receives the message goes to the dead-letter queue, which is alarmed.
+
+The output streams to S3 while the input is read (a multipart upload, one part in
+memory; aborted unless the file is processed); a DICOM file's output is a server-side copy
+of the input. Every attempt that ends adds a line to the record's ``history``. An object
+under ``uploads/`` whose key we did not make is set aside in the quarantine bucket with
+an alert, never dropped.
 """
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
+from urllib.parse import quote
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 
-from scalper_inspection import Declared, Inspection, RulesBook, inspect_stream
+from scalper_inspection import VALIDATORS, Declared, Inspection, RulesBook, inspect_stream
 
 from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
+from .adapters.streaming import MultipartWriter
 from .config import Settings
-from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
+from .errors import BatchItemDeferred, FileBusy, ObjectMissing, ScalperError, StateConflict
 from .log_fields import exception_fields
-from .models import VOID_STATES, FileState
+from .models import VOID_STATES, FileState, Reason
 from .notifications import S3ObjectRef
+from .observability import Metric, count, count_reasons, logger, measure
 from .records import (
+    FILE_ID_PATTERN,
+    Attempt,
     FileDetails,
     FileRecord,
     ObjectLocation,
@@ -42,14 +53,16 @@ from .records import (
     ProcessingError,
     parse_object_key,
     utcnow,
+    with_attempt,
 )
-
-logger = Logger(service="scalper")
 
 # Output format -> (key suffix, content type). DICOM is stored as sent (see scalper_inspection.dicom).
 OUTPUTS = {"jsonl": (".jsonl", "application/x-ndjson"), "dicom": (".dcm", "application/dicom")}
-# Inspection output is kept in memory up to this size, then spills to /tmp.
-SPOOL_BYTES = 8 * 1024 * 1024
+# Where objects under keys we did not make are set aside, in the quarantine bucket.
+SET_ASIDE_PREFIX = "orphans/unparsed/"
+# S3 user metadata holds 2 KB in all; the original key is kept percent-encoded, cut to this.
+_ORIGINAL_KEY_CHARS = 1800
+_FILE_ID = re.compile(FILE_ID_PATTERN[1:-1] + "$")
 
 
 @dataclass(frozen=True)
@@ -73,11 +86,16 @@ class Processor:
             FileBusy: another attempt is processing the file right now.
             Exception: a fault of ours; the file is marked ``failed`` first.
         """
-        ids = parse_object_key(ref.key) if ref.bucket == self.settings.input_bucket else None
+        if ref.bucket != self.settings.input_bucket:
+            # The bucket's notification names only the input bucket; nothing else is ours.
+            logger.warning("ignoring an object of another bucket")
+            return None
+        ids = parse_object_key(ref.key)
         if ids is None:
-            logger.warning("ignoring an object we did not issue", extra={"bucket": ref.bucket})
+            self._set_aside(ref)
             return None
         partner_id, file_id = ids
+        logger.set_correlation_id(file_id)
         try:
             claimed = self.files.claim(
                 partner_id,
@@ -89,6 +107,8 @@ class Processor:
         except StateConflict as conflict:
             return self._not_claimed(ref, partner_id, file_id, conflict.current)
         logger.info("processing", extra={"file_id": file_id, "partner_id": partner_id, "attempt": claimed.attempts})
+        if claimed.attempts == 1:
+            count(Metric.FILES_RECEIVED)
         try:
             return self._run(claimed)
         except StateConflict:
@@ -123,33 +143,66 @@ class Processor:
         started = time.perf_counter()
         queued_ms = _milliseconds(claimed.updated_at - claimed.uploaded_at) if claimed.uploaded_at else None
         declared = Declared(size=claimed.size, sha256=claimed.sha256, content_type=claimed.content_type)
-        body = self.objects.open(self.settings.input_bucket, claimed.object_key)
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sink:
+        output_format = _output_format(claimed.content_type)
+        suffix, content_type = OUTPUTS[output_format]
+        output = OutputLocation(
+            bucket=self.settings.output_bucket,
+            key=f"processed/{claimed.partner_id}/{claimed.file_id}{suffix}",
+            format=output_format,
+            size=0,
+        )
+        # JSON Lines stream to S3 as they are made; a DICOM file is copied as sent, once judged.
+        sink: MultipartWriter | _Discard = (
+            _Discard()
+            if output_format == "dicom"
+            else self.objects.writer(bucket=output.bucket, key=output.key, content_type=content_type)
+        )
+        try:
+            body = self.objects.open(self.settings.input_bucket, claimed.object_key)
             try:
                 result = inspect_stream(body, declared, sink, rules=self.rules.for_partner(claimed.partner_id))
             finally:
                 body.close()
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            measure(Metric.BYTES_RECEIVED, result.size, MetricUnit.Bytes)
             if result.ok:
-                sink.seek(0)
-                return self._processed(claimed, result, sink, duration_ms, queued_ms)
+                self._store_output(claimed, sink, output)
+        except BaseException:
+            sink.abort()
+            raise
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        measure(Metric.PROCESSING_DURATION, duration_ms)
+        if result.ok:
+            return self._processed(claimed, result, output, duration_ms, queued_ms)
+        sink.abort()
         return self._quarantined(claimed, result, duration_ms, queued_ms)
 
+    def _store_output(self, claimed: FileRecord, sink: MultipartWriter | _Discard, output: OutputLocation) -> None:
+        if isinstance(sink, MultipartWriter):
+            sink.complete()
+            return
+        self.objects.copy(
+            source_bucket=self.settings.input_bucket,
+            source_key=claimed.object_key,
+            bucket=output.bucket,
+            key=output.key,
+        )
+
     def _processed(
-        self, claimed: FileRecord, result: Inspection, sink: IO[bytes], duration_ms: float, queued_ms: float | None
+        self,
+        claimed: FileRecord,
+        result: Inspection,
+        output: OutputLocation,
+        duration_ms: float,
+        queued_ms: float | None,
     ) -> FileState:
-        suffix, content_type = OUTPUTS[result.output_format]
-        key = f"processed/{claimed.partner_id}/{claimed.file_id}{suffix}"
-        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=content_type)
         self._record_outcome(
             claimed,
             FileState.PROCESSED,
             details=_details(result, duration_ms, queued_ms),
-            output=OutputLocation(
-                bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
-            ),
+            output=output.model_copy(update={"size": result.output_size}),
         )
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
+        count(Metric.FILES_PROCESSED)
         logger.info("processed", extra={"file_id": claimed.file_id, "rows": result.rows, "duration_ms": duration_ms})
         return FileState.PROCESSED
 
@@ -172,11 +225,13 @@ class Processor:
         self._record_outcome(
             claimed,
             FileState.QUARANTINED,
-            reasons=list(result.reasons),
+            reasons=result.reasons,
             details=_details(result, duration_ms, queued_ms),
             quarantine=ObjectLocation(bucket=self.settings.quarantine_bucket, key=key),
         )
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
+        count(Metric.FILES_QUARANTINED)
+        count_reasons(codes)
         logger.info("quarantined", extra={"file_id": claimed.file_id, "reasons": codes})
         return FileState.QUARANTINED
 
@@ -195,6 +250,9 @@ class Processor:
             message=f"Processing failed ({type(err).__name__}); {then}",
             retryable=retryable,
         )
+        count(Metric.FILES_FAILED)
+        if not retryable:
+            count(Metric.FILES_FAILED_FINAL)
         try:
             self._record_outcome(claimed, FileState.FAILED, error=error)
             self.alerts.publish(
@@ -211,12 +269,41 @@ class Processor:
             # The original error is what matters; the lease expiry lets a retry take over.
             logger.exception("could not record the failure", extra={"file_id": claimed.file_id})
 
-    def _record_outcome(self, claimed: FileRecord, state: FileState, **changes: object) -> None:
-        """Write the attempt's outcome; ``finished_at`` only for a final state."""
+    def _record_outcome(
+        self,
+        claimed: FileRecord,
+        state: FileState,
+        *,
+        reasons: Sequence[Reason] = (),
+        error: ProcessingError | None = None,
+        **changes: object,
+    ) -> None:
+        """Write the attempt's outcome and add it to the history; ``finished_at`` only for
+        a final state, and the time from the declaration for a file's first verdict."""
         now = self.now()
-        finished = {"finished_at": now} if state in (FileState.PROCESSED, FileState.QUARANTINED) else {}
-        update = {"state": state, "updated_at": now, "lease_expires_at": None, **finished, **changes}
+        final = state in (FileState.PROCESSED, FileState.QUARANTINED)
+        attempt = Attempt(
+            attempt=claimed.attempts,
+            state=state,
+            reasons=[reason.code for reason in reasons],
+            error=error.code if error else None,
+            started_at=claimed.updated_at,
+            finished_at=now,
+        )
+        update = {
+            "state": state,
+            "updated_at": now,
+            "lease_expires_at": None,
+            "due_at": None,
+            "reasons": list(reasons),
+            "error": error,
+            "history": with_attempt(claimed.history, attempt),
+            **({"finished_at": now} if final else {}),
+            **changes,
+        }
         self.files.finish(claimed, claimed.model_copy(update=update))
+        if final and not claimed.history:
+            measure(Metric.PRESIGN_TO_FINAL_LATENCY, _milliseconds(now - claimed.created_at))
 
     def _quarantine_orphan(self, ref: S3ObjectRef, partner_id: str, file_id: str) -> None:
         key = f"orphans/{partner_id}/{file_id}"
@@ -233,7 +320,86 @@ class Processor:
             {"partner_id": partner_id, "file_id": file_id, "quarantine_key": key},
         )
         self.objects.delete(ref.bucket, ref.key)
+        count(Metric.OBJECTS_SET_ASIDE)
         logger.warning("orphan object quarantined", extra={"file_id": file_id})
+
+    def _set_aside(self, ref: S3ObjectRef) -> None:
+        """Move an object whose key we did not make (a partner id that is not a slug, a
+        key written by hand) to the quarantine bucket, and alert. Logs and the alert name
+        it by a digest of its key: a key written by hand can hold a file name."""
+        digest = hashlib.sha256(ref.key.encode()).hexdigest()
+        key = SET_ASIDE_PREFIX + digest
+        found = _FILE_ID.search(ref.key)
+        try:
+            self.objects.copy(
+                source_bucket=ref.bucket,
+                source_key=ref.key,
+                bucket=self.settings.quarantine_bucket,
+                key=key,
+                metadata={"original-key": quote(ref.key, safe="/")[:_ORIGINAL_KEY_CHARS]},
+            )
+        except ObjectMissing:
+            logger.info("object already set aside", extra={"key_sha256": digest})  # a redelivery
+            return
+        self.alerts.publish(
+            "object.unparseable",
+            "Silent Scalper: upload under a key the pipeline did not make",
+            {
+                "key_sha256": digest,
+                "key_length": len(ref.key),
+                "quarantine_key": key,
+                "file_id": found.group(0) if found else None,
+            },
+        )
+        self.objects.delete(ref.bucket, ref.key)
+        count(Metric.OBJECTS_SET_ASIDE)
+        logger.warning("object under an unexpected key set aside", extra={"key_sha256": digest})
+
+
+@dataclass
+class TimeBudget:
+    """Which records of a batch to start, so that a batch never runs past the timeout.
+
+    A record is started when the time left covers a cautious estimate of what it needs
+    (a fixed cost plus its size at `BYTES_PER_SECOND`, a fraction of the measured
+    inspection rate); a record that does not fit is handed back to SQS, unstarted, as a
+    batch item failure, and comes back in a later batch. The first record of an
+    invocation is always started, so every invocation makes progress: a file larger than
+    any budget gets a whole invocation to itself.
+    """
+
+    remaining_ms: Callable[[], int]
+    started: int = 0
+
+    FIXED_MS = 2_000
+    BYTES_PER_SECOND = 5 * 1024 * 1024
+
+    def admit(self, size: int | None) -> None:
+        """Note a record about to start.
+
+        Raises:
+            BatchItemDeferred: it does not fit in the time left.
+        """
+        needed = self.FIXED_MS + (size or 0) * 1000 // self.BYTES_PER_SECOND
+        if self.started and self.remaining_ms() < needed:
+            count(Metric.BATCH_ITEMS_DEFERRED)
+            logger.info("record deferred: not enough time left", extra={"needed_ms": needed, "size": size})
+            raise BatchItemDeferred(f"needs about {needed} ms, {self.remaining_ms()} ms left")
+        self.started += 1
+
+
+class _Discard:
+    """The sink of a DICOM file's inspection: its output is the input, copied by S3."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def abort(self) -> None:
+        """Nothing was written."""
+
+
+def _output_format(content_type: str) -> str:
+    return next(v.output_format for v in VALIDATORS if content_type in v.content_types)
 
 
 def _details(result: Inspection, duration_ms: float, queued_ms: float | None) -> FileDetails:

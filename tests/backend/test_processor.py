@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
+from scalper_backend.adapters.streaming import MultipartWriter
 from scalper_backend.api.schemas import UploadRequest
 from scalper_backend.errors import FileBusy, StoreError
 from scalper_backend.models import FileState
@@ -104,12 +106,11 @@ def test_quarantine_publishes_one_alert_with_ids_and_reason_codes_only(backend):
 
 def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(backend, monkeypatch):
     ref = _declare_and_put(backend, GOOD_CSV)
-    objects = backend.deps.objects
 
     def broken_upload(*args, **kwargs):
-        raise StoreError("UploadObject failed: SlowDown")
+        raise StoreError("PutObject failed: SlowDown")
 
-    monkeypatch.setattr(objects, "upload", broken_upload)
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
         backend.deps.processor.process(ref)
     failed = _record(backend, ref)
@@ -133,9 +134,9 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
         )
 
     def broken_upload(*args, **kwargs):
-        raise StoreError("UploadObject failed: SlowDown")
+        raise StoreError("PutObject failed: SlowDown")
 
-    monkeypatch.setattr(backend.deps.objects, "upload", broken_upload)
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
         backend.deps.processor.process(ref)
 
@@ -197,11 +198,30 @@ def test_object_without_a_record_is_quarantined_as_an_orphan(backend):
 
 
 @pytest.mark.parametrize("key", ["other/acme/f_01jdq3w6x1f8m3zq1v6k7c2n4r", "uploads/../acme/x", "uploads/ACME/f_1"])
-def test_object_outside_our_keys_is_ignored(backend, key):
-    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+def test_object_under_a_key_we_did_not_make_is_set_aside_with_an_alert(backend, key):
+    s3 = backend.clients["s3"]
+    s3.put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
 
     assert backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=key)) is None
-    backend.clients["s3"].head_object(Bucket=backend.settings.input_bucket, Key=key)  # untouched
+
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    moved = s3.get_object(Bucket=backend.settings.quarantine_bucket, Key=f"orphans/unparsed/{digest}")
+    assert moved["Body"].read() == b"x" and moved["Metadata"]["original-key"] == quote(key, safe="/")
+    assert s3.list_objects_v2(Bucket=backend.settings.input_bucket, Prefix=key).get("KeyCount", 0) == 0
+    (alert,) = _alerts(backend)
+    assert (alert["event"], alert["key_sha256"]) == ("object.unparseable", digest)
+    assert key not in json.dumps(alert)  # named by its digest only
+
+
+def test_a_redelivered_unparseable_key_is_acknowledged_once_set_aside(backend):
+    key = "uploads/North_Side/f_01jdq3w6x1f8m3zq1v6k7c2n4r"
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+    ref = S3ObjectRef(bucket=backend.settings.input_bucket, key=key)
+    backend.deps.processor.process(ref)
+
+    assert backend.deps.processor.process(ref) is None
+    (alert,) = _alerts(backend)
+    assert alert["file_id"] == "f_01jdq3w6x1f8m3zq1v6k7c2n4r"  # the id as we issue them, found in the key
 
 
 def test_redelivered_orphan_event_is_acknowledged_once_moved(backend):

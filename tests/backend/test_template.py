@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
+from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_DUE_INDEX, BY_STATE_INDEX
 from scalper_backend.api.openapi import openapi_document
 from scalper_backend.config import Settings
 from scalper_backend.errors import ConfigurationError
@@ -41,7 +41,7 @@ def test_template_sets_exactly_the_variables_settings_read(template):
 
 def test_files_table_has_the_indexes_the_code_queries(template):
     indexes = {i["IndexName"] for i in template.properties("FilesTable")["GlobalSecondaryIndexes"]}
-    assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX}
+    assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX, BY_DUE_INDEX}
 
 
 @pytest.mark.parametrize("bucket", ALL_BUCKETS)
@@ -85,6 +85,8 @@ def test_the_key_lets_s3_notify_the_encrypted_queue_and_logs_encrypt(template):
         ("PresignFunction", {"s3", "dynamodb"}),
         ("StatusFunction", {"dynamodb"}),
         ("ProcessorFunction", {"s3", "sqs", "dynamodb", "sns"}),
+        ("ReprocessFunction", {"s3", "sqs", "dynamodb"}),
+        ("SweeperFunction", {"sqs", "dynamodb", "sns"}),
     ],
 )
 def test_each_function_may_use_the_key_only_through_the_services_it_calls(template, function, services):
@@ -128,6 +130,7 @@ def test_every_api_route_requires_an_api_key(template):
         ("GET", "/files/{file_id}"),
         ("GET", "/files"),
         ("GET", "/rules"),
+        ("POST", "/files/{file_id}/reprocess"),
     }
 
 

@@ -257,7 +257,8 @@ class Template:
             return str(self.doc["Parameters"][name]["Default"])
         kind = self.resources[name]["Type"]
         if kind == "AWS::SQS::Queue":
-            raise ConfigurationError(f"the URL of queue {name} is known only once it exists")
+            # What CloudFormation's Ref gives; moto takes a queue by the name at the end.
+            return f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{self.physical_name(name)}"
         if kind == "AWS::SNS::Topic":
             return self.arn(name)
         if kind == "AWS::KMS::Key":
