@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 import boto3
 from botocore.credentials import Credentials
@@ -15,15 +15,20 @@ from moto.server import ThreadedMotoServer
 
 from ..adapters.api_keys import ApiKeys
 from ..adapters.partners_table import PartnersTable
+from ..config import DEFAULT_RULES_FILE
 from ..onboarding import create_partner
+from .alerts_console import AlertsConsole
 from .api_keys import ApiKeyAuthenticator
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
 from .poller import QueuePoller
 from .provision import Provisioned, provision
+from .rules_watch import RulesWatcher
 from .runtime import LocalFunction
 from .s3_edge import S3Edge
 from .s3_sigv4 import S3Verifier
+from .schedules import ScheduleTimer
+from .summary import SummaryReporter
 from .template import Template, default_template_path
 from .throttle import Throttles
 
@@ -35,6 +40,12 @@ _LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY":
 _CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
 # What the S3 edge accepts signatures from (the handlers sign with these, from the environment).
 LOCAL_CREDENTIALS = Credentials(_LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"], _LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+
+
+class _Service(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,8 @@ class LocalStack:
         log_level: str = "INFO",
         throttle: bool = True,
         rules_file: Path | None = None,
+        sweep_interval: float | None = None,
+        summary_interval: float = 30.0,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
         self._ports = {"api_key": port, "iam": iam_port}
@@ -78,6 +91,11 @@ class LocalStack:
         self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
+        # The scheduled functions' timers (None: the template's rate), the alerts printer,
+        # the summary line (0: none) and the rules watcher.
+        self._sweep_interval = sweep_interval
+        self._summary_interval = summary_interval
+        self._services: list[_Service] = []
         self._saved_env: dict[str, str | None] = {}
         self.aws_endpoint = ""
         self.s3_endpoint = ""
@@ -144,11 +162,48 @@ class LocalStack:
             )
             poller.start()
             self._pollers.append(poller)
+        self._start_operations(clients, functions)
         for name in ("scalper", "scalper-local"):
             logging.getLogger(name).setLevel(self._log_level)
         return self
 
+    def _start_operations(self, clients: dict[str, Any], functions: dict[str, LocalFunction]) -> None:
+        """What operators get on AWS from EventBridge, SNS subscriptions, dashboards and deploys."""
+        region = self.template.region
+        services: list[_Service] = [
+            ScheduleTimer(source, functions[source.function], region=region, every=self._sweep_interval)
+            for source in self.template.schedule_sources()
+        ]
+        services.append(
+            AlertsConsole(
+                clients["sqs"],
+                clients["sns"],
+                topic_arn=self.resources.names["AlertsTopic"],
+                queue_name=f"{self.template.stack_name}-alerts-console",
+            )
+        )
+        if self._summary_interval > 0:
+            services.append(
+                SummaryReporter(
+                    clients["dynamodb"],
+                    clients["sqs"],
+                    files_table=self.resources.names["FilesTable"],
+                    queue_url=self.resources.queue_urls["UploadEventsQueue"],
+                    dead_letter_url=self.resources.queue_urls["UploadEventsDeadLetterQueue"],
+                    every=self._summary_interval,
+                )
+            )
+        from ..dependencies import dependencies
+
+        services.append(RulesWatcher(self._rules_file or DEFAULT_RULES_FILE, redeploy=dependencies.cache_clear))
+        for service in services:
+            service.start()
+            self._services.append(service)
+
     def stop(self) -> None:
+        for service in self._services:
+            service.stop()
+        self._services.clear()
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()

@@ -65,6 +65,19 @@ class QueueSource:
 
 
 @dataclass(frozen=True)
+class ScheduleSource:
+    """A function's EventBridge schedule (SAM ``Schedule`` event): ``rate(N unit)`` only."""
+
+    function: str
+    name: str
+    every_seconds: float
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
 class GatewayResponse:
     status: int | None
     body: str
@@ -212,6 +225,23 @@ class Template:
                             report_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                         )
                     )
+        return sources
+
+    def schedule_sources(self) -> list[ScheduleSource]:
+        """Every function's ``Schedule`` events, with their rate in seconds.
+
+        Raises:
+            ConfigurationError: a schedule that is not ``rate(...)`` (cron is not run locally).
+        """
+        sources = []
+        for function in self.of_type("AWS::Serverless::Function"):
+            for name, event in self.properties(function).get("Events", {}).items():
+                if event["Type"] == "Schedule":
+                    found = _RATE.match(str(event["Properties"]["Schedule"]))
+                    if not found:
+                        raise ConfigurationError(f"{function}.{name}: the local stack runs rate() schedules only")
+                    seconds = int(found[1]) * _UNIT_SECONDS[found[2].rstrip("s")]
+                    sources.append(ScheduleSource(function=function, name=f"{function}{name}", every_seconds=seconds))
         return sources
 
     # -- names
