@@ -342,7 +342,9 @@ def test_the_usage_plan_covers_the_stage_and_api_gateway_may_invoke_each_api_fun
     (plan,) = _of_type(deployed.translated, "AWS::ApiGateway::UsagePlan").values()
     assert [s["ApiId"] for s in plan["Properties"]["ApiStages"]] == [{"Ref": "ScalperApi"}]
     permissions = _of_type(deployed.translated, "AWS::Lambda::Permission").values()
-    by_api = {p["Properties"]["FunctionName"]["Ref"] for p in permissions if "apigateway" in p["Properties"]["Principal"]}
+    by_api = {
+        p["Properties"]["FunctionName"]["Ref"] for p in permissions if "apigateway" in p["Properties"]["Principal"]
+    }
     assert by_api == {"PresignFunction", "StatusFunction", "ReprocessFunction"}
 
 

@@ -369,4 +369,3 @@ def test_metrics_are_emitted_in_embedded_metric_format(ops, strict_rules):
     assert "csv_missing_column" in reasons
     namespaces = {spec["Namespace"] for blob in blobs for spec in blob["_aws"]["CloudWatchMetrics"]}
     assert namespaces == {"SilentScalper/scalper-local"}
-

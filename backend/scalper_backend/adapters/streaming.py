@@ -105,7 +105,8 @@ class MultipartWriter:
                 )
                 self._upload_id = str(started["UploadId"])
             number = len(self._parts) + 1
-            body = bytes(self._buffer[:size])
+            with memoryview(self._buffer) as view:
+                body = bytes(view[:size])  # one copy of the part, not two
             del self._buffer[:size]
             sent = self._client.upload_part(
                 Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
