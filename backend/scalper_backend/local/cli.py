@@ -6,6 +6,7 @@ Standard output carries only shell-sourceable ``NAME=value`` lines; logs go to s
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import signal
 import sys
@@ -68,6 +69,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class WholeLines(io.TextIOBase):
+    """A text stream that writes each line whole: ``print`` writes a line and its newline
+    separately, so two threads printing at once could otherwise mix their lines."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+        self._lock = threading.Lock()
+        self._pending = threading.local()
+
+    def write(self, text: str) -> int:
+        pending = getattr(self._pending, "text", "") + text
+        *lines, rest = pending.split("\n")
+        self._pending.text = rest
+        if lines:
+            with self._lock:
+                self._target.write("".join(line + "\n" for line in lines))
+                self._target.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def fileno(self) -> int:
+        return self._target.fileno()
+
+
 def env_name(prefix: str, partner: str) -> str:
     """``<prefix>_<NAME>``: the partner id upper-cased, anything but A-Z and 0-9 as ``_``."""
     return f"{prefix}_" + re.sub(r"[^A-Z0-9]", "_", partner.upper())
@@ -83,9 +110,10 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
     """
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
-    # Everything else this process prints (the functions' logs included) goes to stderr,
-    # so that standard output stays sourceable.
-    sys.stdout = sys.stderr
+    # Everything else this process prints (the functions' logs and metrics included) goes
+    # to stderr, so that standard output stays sourceable; a whole line at a time, since
+    # the functions run on several threads and a line is a record (a log line, an EMF blob).
+    sys.stdout = sys.stderr = WholeLines(sys.stderr)
     from ..errors import ScalperError
     from .stack import LocalStack
 
