@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -369,3 +370,19 @@ def test_metrics_are_emitted_in_embedded_metric_format(ops, strict_rules):
     assert "csv_missing_column" in reasons
     namespaces = {spec["Namespace"] for blob in blobs for spec in blob["_aws"]["CloudWatchMetrics"]}
     assert namespaces == {"SilentScalper/scalper-local"}
+
+
+def test_the_operations_block_of_the_local_stack_doc_runs_as_pasted(ops, tmp_path):
+    blocks = re.findall(r"```sh\n(.*?)```", (ROOT / "docs" / "local-stack.md").read_text(), flags=re.S)
+    (block,) = [b for b in blocks if "scalper admin reprocess --local" in b]
+    lines = [f"SCALPER_ENDPOINT={ops.endpoint}", f"SCALPER_API_KEY={ops.keys['demo']}"]
+    (tmp_path / "scalper-local.env").write_text("\n".join([*lines, f"SCALPER_AWS_ENDPOINT={ops.aws_endpoint}"]) + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SCALPER_"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # the venv's scalper
+
+    done = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", block], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "would queue" in done.stderr and "moved 0 events" in done.stdout
