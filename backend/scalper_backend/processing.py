@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
@@ -306,54 +306,52 @@ class Processor:
             measure(Metric.PRESIGN_TO_FINAL_LATENCY, _milliseconds(now - claimed.created_at))
 
     def _quarantine_orphan(self, ref: S3ObjectRef, partner_id: str, file_id: str) -> None:
-        key = f"orphans/{partner_id}/{file_id}"
-        try:
-            self.objects.copy(
-                source_bucket=ref.bucket, source_key=ref.key, bucket=self.settings.quarantine_bucket, key=key
-            )
-        except ObjectMissing:
-            logger.info("orphan already moved", extra={"file_id": file_id})  # a redelivery
-            return
-        self.alerts.publish(
-            "file.orphaned",
-            "Silent Scalper: upload without a record",
-            {"partner_id": partner_id, "file_id": file_id, "quarantine_key": key},
-        )
-        self.objects.delete(ref.bucket, ref.key)
-        count(Metric.OBJECTS_SET_ASIDE)
-        logger.warning("orphan object quarantined", extra={"file_id": file_id})
+        payload = {"partner_id": partner_id, "file_id": file_id}
+        self._move_aside(ref, f"orphans/{partner_id}/{file_id}", "file.orphaned", "upload without a record", payload)
 
     def _set_aside(self, ref: S3ObjectRef) -> None:
         """Move an object whose key we did not make (a partner id that is not a slug, a
         key written by hand) to the quarantine bucket, and alert. Logs and the alert name
         it by a digest of its key: a key written by hand can hold a file name."""
         digest = hashlib.sha256(ref.key.encode()).hexdigest()
-        key = SET_ASIDE_PREFIX + digest
         found = _FILE_ID.search(ref.key)
+        payload = {"key_sha256": digest, "key_length": len(ref.key), "file_id": found.group(0) if found else None}
+        self._move_aside(
+            ref,
+            SET_ASIDE_PREFIX + digest,
+            "object.unparseable",
+            "upload under a key the pipeline did not make",
+            payload,
+            metadata={"original-key": quote(ref.key, safe="/")[:_ORIGINAL_KEY_CHARS]},
+        )
+
+    def _move_aside(
+        self,
+        ref: S3ObjectRef,
+        key: str,
+        event: str,
+        what: str,
+        payload: Mapping[str, object],
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        """Copy an object we will not process to the quarantine bucket, alert, then delete
+        it: never dropped. A redelivery finds it moved and is acknowledged."""
+        ids = {"file_id": payload.get("file_id"), "key_sha256": payload.get("key_sha256")}
         try:
             self.objects.copy(
                 source_bucket=ref.bucket,
                 source_key=ref.key,
                 bucket=self.settings.quarantine_bucket,
                 key=key,
-                metadata={"original-key": quote(ref.key, safe="/")[:_ORIGINAL_KEY_CHARS]},
+                metadata=metadata,
             )
         except ObjectMissing:
-            logger.info("object already set aside", extra={"key_sha256": digest})  # a redelivery
+            logger.info("object already moved aside", extra=ids)  # a redelivery
             return
-        self.alerts.publish(
-            "object.unparseable",
-            "Silent Scalper: upload under a key the pipeline did not make",
-            {
-                "key_sha256": digest,
-                "key_length": len(ref.key),
-                "quarantine_key": key,
-                "file_id": found.group(0) if found else None,
-            },
-        )
+        self.alerts.publish(event, f"Silent Scalper: {what}", {**payload, "quarantine_key": key})
         self.objects.delete(ref.bucket, ref.key)
         count(Metric.OBJECTS_SET_ASIDE)
-        logger.warning("object under an unexpected key set aside", extra={"key_sha256": digest})
+        logger.warning(f"{what}: moved aside", extra=ids)
 
 
 @dataclass

@@ -113,25 +113,25 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 
 def _target(args: argparse.Namespace) -> Target:
+    endpoint = _local_endpoint(args)
+    return local_target(endpoint, args.template) if endpoint else aws_target(args.stack_name, args.region)
+
+
+def _local_endpoint(args: argparse.Namespace) -> str | None:
+    """The local stack's endpoint, or ``None`` for a deployed stack (``--stack-name``)."""
     if bool(args.stack_name) == bool(args.local):
         raise ConfigurationError("say where: --stack-name NAME (AWS) or --local (the local stack)")
     if args.stack_name:
-        return aws_target(args.stack_name, args.region)
+        return None
     endpoint = args.endpoint or local_aws_endpoint()
     if not endpoint:
         raise ConfigurationError(f"--local needs --endpoint or ${LOCAL_AWS_ENDPOINT_ENV} (printed by scalper local)")
-    return local_target(endpoint, args.template)
+    return str(endpoint)
 
 
 def _operations(args: argparse.Namespace) -> Operations:
-    if bool(args.stack_name) == bool(args.local):
-        raise ConfigurationError("say where: --stack-name NAME (AWS) or --local (the local stack)")
-    if args.stack_name:
-        return aws_operations(args.stack_name, args.region)
-    endpoint = args.endpoint or local_aws_endpoint()
-    if not endpoint:
-        raise ConfigurationError(f"--local needs --endpoint or ${LOCAL_AWS_ENDPOINT_ENV} (printed by scalper local)")
-    return local_operations(endpoint, args.template)
+    endpoint = _local_endpoint(args)
+    return local_operations(endpoint, args.template) if endpoint else aws_operations(args.stack_name, args.region)
 
 
 def _operate(args: argparse.Namespace, ops: Operations, out: TextIO) -> int:

@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from typing import Any, TextIO
 
-from aws_lambda_powertools import Logger
-
-logger = Logger(service="scalper-local")
+from .ticking import Ticker
 
 # Longer alert lines are cut here: alerts carry ids and codes, so this is a guard, not a format.
 MAX_LINE = 500
@@ -33,33 +30,19 @@ def alert_line(body: str) -> str:
     return line if len(line) <= MAX_LINE else line[: MAX_LINE - 3] + "..."
 
 
-class AlertsConsole:
+class AlertsConsole(Ticker):
+    name = "alerts-console"
+
     def __init__(self, sqs: Any, sns: Any, *, topic_arn: str, queue_name: str, out: TextIO | None = None) -> None:
+        super().__init__(every=0)  # each tick long-polls the queue for a second
         self._sqs = sqs
         self._out = out or sys.stderr
         self._url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="alerts-console", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                messages = self._sqs.receive_message(
-                    QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1
-                ).get("Messages", [])
-                for message in messages:
-                    print(alert_line(message["Body"]), file=self._out, flush=True)
-                    self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-            except Exception:
-                if not self._stop.is_set():
-                    logger.exception("alerts console: receive failed")
-                    self._stop.wait(1)
+    def tick(self) -> None:
+        received = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        for message in received.get("Messages", []):
+            print(alert_line(message["Body"]), file=self._out, flush=True)
+            self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])

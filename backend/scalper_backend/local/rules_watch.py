@@ -9,7 +9,6 @@ rules in force stay, as a deploy whose tests fail never ships.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,24 +16,22 @@ from aws_lambda_powertools import Logger
 
 from scalper_inspection import RulesError, load_rules
 
+from .ticking import Ticker
+
 logger = Logger(service="scalper-local")
 
 
-class RulesWatcher:
+class RulesWatcher(Ticker):
+    name = "rules-watch"
+
     def __init__(self, path: Path, *, redeploy: Callable[[], None], every: float = 0.5) -> None:
+        super().__init__(every)
         self._path = path
         self._redeploy = redeploy
-        self._every = every
         self._seen = self._stamp()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rules-watch", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+    def tick(self) -> None:
+        self.check()
 
     def _stamp(self) -> tuple[int, int] | None:
         try:
@@ -57,7 +54,3 @@ class RulesWatcher:
         self._redeploy()
         logger.info("rules reloaded", extra={"version": rules.version})
         return True
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._every):
-            self.check()

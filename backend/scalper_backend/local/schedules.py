@@ -8,41 +8,26 @@ next one comes at the next tick, as on AWS.
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from aws_lambda_powertools import Logger
-
 from .runtime import LocalFunction
 from .template import ACCOUNT_ID, ScheduleSource
+from .ticking import Ticker
 
-logger = Logger(service="scalper-local")
 
+class ScheduleTimer(Ticker):
+    name = "schedule"
 
-class ScheduleTimer:
     def __init__(self, source: ScheduleSource, function: LocalFunction, *, region: str, every: float | None) -> None:
+        super().__init__(every if every is not None else source.every_seconds)
         self._source = source
         self._function = function
         self._region = region
-        self.every = every if every is not None else source.every_seconds
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"schedule-{source.name}", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            try:
-                self._function.invoke(self.event())
-            except Exception:
-                logger.exception("scheduled invocation failed", extra={"function": self._function.logical_id})
+    def tick(self) -> None:
+        self._function.invoke(self.event())
 
     def event(self) -> dict[str, Any]:
         """An EventBridge scheduled event, as the rule would send it."""

@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
@@ -31,6 +31,7 @@ from .schedules import ScheduleTimer
 from .summary import SummaryReporter
 from .template import Template, default_template_path
 from .throttle import Throttles
+from .ticking import Ticker
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_STACK_NAME = "scalper-local"
@@ -40,12 +41,6 @@ _LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY":
 _CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
 # What the S3 edge accepts signatures from (the handlers sign with these, from the environment).
 LOCAL_CREDENTIALS = Credentials(_LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"], _LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
-
-
-class _Service(Protocol):
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -95,7 +90,7 @@ class LocalStack:
         # the summary line (0: none) and the rules watcher.
         self._sweep_interval = sweep_interval
         self._summary_interval = summary_interval
-        self._services: list[_Service] = []
+        self._services: list[Ticker] = []
         self._saved_env: dict[str, str | None] = {}
         self.aws_endpoint = ""
         self.s3_endpoint = ""
@@ -170,7 +165,7 @@ class LocalStack:
     def _start_operations(self, clients: dict[str, Any], functions: dict[str, LocalFunction]) -> None:
         """What operators get on AWS from EventBridge, SNS subscriptions, dashboards and deploys."""
         region = self.template.region
-        services: list[_Service] = [
+        services: list[Ticker] = [
             ScheduleTimer(source, functions[source.function], region=region, every=self._sweep_interval)
             for source in self.template.schedule_sources()
         ]

@@ -8,13 +8,10 @@ which is what an operator would read on AWS from the dashboard.
 from __future__ import annotations
 
 import sys
-import threading
 from collections import Counter
 from typing import Any, TextIO
 
-from aws_lambda_powertools import Logger
-
-logger = Logger(service="scalper-local")
+from .ticking import Ticker
 
 _RECEIVED = ("processing", "processed", "quarantined", "failed")
 
@@ -29,7 +26,9 @@ def summary_line(states: Counter[str], queued: int, in_flight: int, dead: int) -
     )
 
 
-class SummaryReporter:
+class SummaryReporter(Ticker):
+    name = "summary"
+
     def __init__(
         self,
         dynamodb: Any,
@@ -41,22 +40,16 @@ class SummaryReporter:
         every: float,
         out: TextIO | None = None,
     ) -> None:
+        super().__init__(every)
         self._dynamodb = dynamodb
         self._sqs = sqs
         self._table = files_table
         self._queue = queue_url
         self._dead = dead_letter_url
-        self.every = every
         self._out = out or sys.stderr
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="summary", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
+    def tick(self) -> None:
+        print(self.line(), file=self._out, flush=True)
 
     def line(self) -> str:
         states: Counter[str] = Counter()
@@ -83,11 +76,3 @@ class SummaryReporter:
     def _attributes(self, url: str) -> dict[str, str]:
         names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         return dict(self._sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"])
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.every):
-            try:
-                print(self.line(), file=self._out, flush=True)
-            except Exception:
-                if not self._stop.is_set():
-                    logger.exception("summary failed")
