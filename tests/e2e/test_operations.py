@@ -68,17 +68,16 @@ def _set(stack: Stack, file_id: str, expression: str, values: dict[str, Any], na
     )
 
 
-def _alerts(stack: Stack, file_id: str | None = None, seconds: float = 3.0) -> list[dict[str, Any]]:
-    sqs = stack.aws("sqs")
-    url = sqs.get_queue_url(QueueName="scalper-local-alerts-inbox")["QueueUrl"]
-    found, deadline = [], time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-            body = json.loads(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if file_id is None or body.get("file_id") == file_id:
-                found.append(body)
-    return found
+def _put_without_event(stack: Stack, key: str, body: bytes) -> None:
+    """Store an upload with the bucket's notifications off: its event is lost."""
+    s3, bucket = stack.aws("s3"), stack.name("InputBucket")
+    notifications = s3.get_bucket_notification_configuration(Bucket=bucket)
+    notifications.pop("ResponseMetadata")
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+    finally:
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=notifications)
 
 
 def _admin(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -200,7 +199,7 @@ def test_a_poisoned_message_ends_in_the_dlq_with_its_file_failed_and_a_redrive_p
 
     assert failed["state"] == "failed" and failed["error"]["retryable"] is False
     assert failed["attempts"] == 5 and [a["error"] for a in failed["history"]] == ["processing_error"] * 5
-    alerts = _alerts(ops, file_id)
+    alerts = ops.alerts(file_id)
     assert [a["final"] for a in alerts if a["event"] == "file.failed"][-1] is True
 
     redriven = _admin(ops, "dlq", "redrive", "--json")
@@ -262,14 +261,7 @@ def test_a_processing_attempt_whose_lease_ran_out_is_retried(ops, strict_rules):
     # An attempt that claimed the file and died: the bytes are in, the record says
     # processing, and its lease ran out. (The object is put without an S3 event, as if
     # that event had been consumed by the attempt that died.)
-    s3, bucket = ops.aws("s3"), ops.name("InputBucket")
-    notifications = s3.get_bucket_notification_configuration(Bucket=bucket)
-    notifications.pop("ResponseMetadata")
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
-    try:
-        s3.put_object(Bucket=bucket, Key=f"uploads/acme/{file_id}", Body=body)
-    finally:
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=notifications)
+    _put_without_event(ops, f"uploads/acme/{file_id}", body)
     _set(
         ops,
         file_id,
@@ -285,21 +277,14 @@ def test_a_processing_attempt_whose_lease_ran_out_is_retried(ops, strict_rules):
         (1, "failed", "attempt_abandoned"),
         (2, "processed", None),
     ]
-    (alert,) = [a for a in _alerts(ops, file_id) if a["event"] == "file.failed"]
+    (alert,) = [a for a in ops.alerts(file_id) if a["event"] == "file.failed"]
     assert (alert["cause"], alert["final"]) == ("attempt_abandoned", False)
 
 
 def test_an_upload_whose_event_was_lost_is_put_back_on_the_queue(ops, strict_rules):
     body = b"patient_ref,visit_date\np-1,2026-11-25\n"
     file_id = ops.declare(body)["file_id"]
-    s3, bucket = ops.aws("s3"), ops.name("InputBucket")
-    notifications = s3.get_bucket_notification_configuration(Bucket=bucket)
-    notifications.pop("ResponseMetadata")
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
-    try:
-        s3.put_object(Bucket=bucket, Key=f"uploads/acme/{file_id}", Body=body)  # no event
-    finally:
-        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=notifications)
+    _put_without_event(ops, f"uploads/acme/{file_id}", body)
 
     _set(ops, file_id, "SET due_at = :past", {":past": {"S": PAST}})
 
@@ -314,7 +299,7 @@ def test_an_object_under_a_key_we_did_not_make_is_set_aside_with_an_alert(ops):
     ops.aws("s3").put_object(Bucket=ops.name("InputBucket"), Key=key, Body=b"a,b\n1,2\n")
     digest = hashlib.sha256(key.encode()).hexdigest()
 
-    alerts = [a for a in _alerts(ops, seconds=6) if a["event"] == "object.unparseable"]
+    alerts = [a for a in ops.alerts(seconds=6) if a["event"] == "object.unparseable"]
 
     assert [a["key_sha256"] for a in alerts] == [digest]
     assert alerts[0]["file_id"] == "f_01m8b6ztybe9114msq85xxxrjx"
