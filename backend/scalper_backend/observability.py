@@ -62,26 +62,29 @@ class Metric(StrEnum):
 _local = threading.local()
 
 
-def _metrics() -> AmazonCloudWatchEMFProvider:
-    provider: AmazonCloudWatchEMFProvider | None = getattr(_local, "metrics", None)
-    if provider is None:
-        provider = _local.metrics = AmazonCloudWatchEMFProvider()
-    return provider
+def _metrics() -> AmazonCloudWatchEMFProvider | None:
+    """The metric set of the invocation running on this thread (``None`` outside one:
+    domain code called directly, by a test or a command, counts nothing)."""
+    return getattr(_local, "metrics", None)
 
 
 def count(metric: Metric, value: float = 1) -> None:
     """Add to a count of this invocation."""
-    _metrics().add_metric(name=metric.value, unit=MetricUnit.Count, value=value)
+    measure(metric, value, MetricUnit.Count)
 
 
 def measure(metric: Metric, value: float, unit: MetricUnit = MetricUnit.Milliseconds) -> None:
-    """Record a duration (or a size, with ``unit=MetricUnit.Bytes``)."""
-    _metrics().add_metric(name=metric.value, unit=unit, value=value)
+    """Record a duration (or a size, with ``unit=MetricUnit.Bytes``) for this invocation."""
+    provider = _metrics()
+    if provider is not None:
+        provider.add_metric(name=metric.value, unit=unit, value=value)
 
 
 def count_reasons(codes: Iterable[str]) -> None:
     """One ``QuarantineReasons`` data point per distinct reason code, with the code as its
     dimension; a code outside the closed set is counted as ``other``."""
+    if _metrics() is None:
+        return
     for code in sorted(set(codes)):
         provider = AmazonCloudWatchEMFProvider()
         provider.add_dimension(name="reason", value=code if code in _REASONS else "other")
@@ -90,15 +93,17 @@ def count_reasons(codes: Iterable[str]) -> None:
 
 
 def publish_metrics(handler: F) -> F:
-    """Flush what the invocation counted when it ends, even when it raises (nothing is
-    printed when it counted nothing)."""
+    """Give the invocation a metric set (namespace and service from the environment) and
+    flush it when the invocation ends, even when it raises (nothing is printed when it
+    counted nothing)."""
 
     @functools.wraps(handler)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        provider = _local.metrics = AmazonCloudWatchEMFProvider()
         try:
             return handler(*args, **kwargs)
         finally:
-            provider = _metrics()
+            _local.metrics = None
             if provider.metric_set:
                 provider.flush_metrics()
 
