@@ -10,9 +10,13 @@
   (``ReasonCode``); never a file name, a partner or a file id. One metric set per thread:
   Lambda runs one invocation per process, and the local stack runs several functions on
   threads of one process, each invocation on one thread.
-* ``tracer``: the Powertools ``Tracer`` (X-Ray). It neither records the handlers' answers
-  nor their exceptions as trace metadata: answers hold file names and presigned URLs, and
-  a library's exception can quote file contents. Outside Lambda it is disabled.
+* ``traced``: the Powertools ``Tracer`` (X-Ray subsegments for each AWS call), for the
+  functions nobody waits on (the processor and the sweeper). Importing the X-Ray SDK costs
+  about 100 ms of a cold start, measured, so the API functions do without it: Lambda's
+  active tracing still records their invocations, linked to API Gateway's traces. It
+  records neither answers nor exceptions as trace metadata: answers hold file names and
+  presigned URLs, and a library's exception can quote file contents. Outside Lambda
+  Powertools disables it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
@@ -32,7 +36,6 @@ from scalper_inspection import ReasonCode
 
 logger = Logger()
 copy_config_to_registered_loggers(source_logger=logger, include={"scalper_inspection"})
-tracer = Tracer()
 
 F = TypeVar("F", bound=Callable[..., Any])
 _REASONS = frozenset(code.value for code in ReasonCode)
@@ -110,6 +113,16 @@ def publish_metrics(handler: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+@functools.cache
+def tracer() -> Any:
+    """The Powertools Tracer, made (and the X-Ray SDK imported) by the first function that traces."""
+    from aws_lambda_powertools import Tracer
+
+    return Tracer()
+
+
 def traced(handler: F) -> F:
-    """The handler as an X-Ray subsegment, without its answer or exception as metadata."""
-    return tracer.capture_lambda_handler(handler, capture_response=False, capture_error=False)  # type: ignore[return-value]
+    """The handler as an X-Ray segment with its AWS calls, without its answer or exception
+    as metadata."""
+    traced_handler: F = tracer().capture_lambda_handler(handler, capture_response=False, capture_error=False)
+    return traced_handler

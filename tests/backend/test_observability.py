@@ -51,7 +51,7 @@ def test_traces_record_neither_answers_nor_exception_messages(monkeypatch):
         seen.update(options)
         return handler
 
-    monkeypatch.setattr(observability.tracer, "capture_lambda_handler", capture)
+    monkeypatch.setattr(observability.tracer(), "capture_lambda_handler", capture)
 
     observability.traced(lambda event, context: None)
 

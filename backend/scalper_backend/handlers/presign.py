@@ -14,7 +14,7 @@ from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
 from ..dependencies import Dependencies, dependencies
 from ..multipart import complete_upload, refresh_parts
-from ..observability import Metric, count, logger, publish_metrics, traced
+from ..observability import Metric, count, logger, publish_metrics
 from ..uploads import cancel_upload, declare_upload
 
 app = APIGatewayRestResolver()
@@ -80,7 +80,6 @@ def delete_upload(file_id: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@traced
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

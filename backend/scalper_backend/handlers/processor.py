@@ -1,7 +1,7 @@
 """SQS batches of S3 ObjectCreated notifications -> one final state per file.
 
 Partial batch failures are reported, so SQS redelivers only the messages that failed, and
-the records a batch has no time left for (see ``processing.TimeBudget``).
+the records a batch has no time left for (see ``time_budget.TimeBudget``).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ..errors import BatchFailed
 from ..log_fields import safe_description
 from ..notifications import created_objects
 from ..observability import logger, publish_metrics, traced
-from ..processing import TimeBudget
+from ..time_budget import TimeBudget
 
 batch = BatchProcessor(event_type=EventType.SQS)
 

@@ -11,7 +11,7 @@ from ..api.requests import caller_principal
 from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import FileView
 from ..dependencies import dependencies
-from ..observability import Metric, count, logger, publish_metrics, traced
+from ..observability import Metric, count, logger, publish_metrics
 from ..reprocessing import reprocess_file
 
 app = APIGatewayRestResolver()
@@ -31,7 +31,6 @@ def post_reprocess(file_id: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@traced
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

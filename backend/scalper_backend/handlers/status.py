@@ -13,7 +13,7 @@ from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import RulesView
 from ..dependencies import dependencies
 from ..listing import get_file, list_files
-from ..observability import logger, traced
+from ..observability import logger
 
 app = APIGatewayRestResolver()
 install_error_handlers(app)
@@ -42,6 +42,5 @@ def get_rules() -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
-@traced
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)
