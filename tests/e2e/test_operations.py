@@ -371,3 +371,40 @@ def test_the_operations_block_of_the_local_stack_doc_runs_as_pasted(ops, tmp_pat
 
     assert done.returncode == 0, done.stderr
     assert "would queue" in done.stderr and "moved 0 events" in done.stdout
+
+
+def test_admin_finds_a_deployed_stacks_tables_and_queues_in_its_outputs(ops):
+    # The --stack-name path reads CloudFormation outputs, through the standard AWS chain
+    # (pointed at moto here); a stack without the outputs is a clear configuration error.
+    outputs = {
+        "FilesTableName": ops.name("FilesTable"),
+        "PartnersTableName": ops.name("PartnersTable"),
+        "IdempotencyTableName": ops.name("IdempotencyTable"),
+        "InputBucketName": ops.name("InputBucket"),
+        "OutputBucketName": ops.name("OutputBucket"),
+        "QuarantineBucketName": ops.name("QuarantineBucket"),
+        "AlertsTopicArn": ops.template.ref("AlertsTopic"),
+        "UploadEventsQueueUrl": ops.queue_url("UploadEventsQueue"),
+        "DeadLetterQueueUrl": ops.queue_url("UploadEventsDeadLetterQueue"),
+    }
+    cloudformation = ops.aws("cloudformation")
+    for name, values in (("ops-deployed", outputs), ("ops-other", {"Nothing": "x"})):
+        body = {
+            "Resources": {"Nothing": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {key: {"Value": value} for key, value in values.items()},
+        }
+        cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(body))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SCALPER_"))}
+    env.update(AWS_ENDPOINT_URL=ops.aws_endpoint, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x")
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "silent_scalper", "admin", *args, "--region", "us-east-1"]
+        return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    listed = admin("reprocess", "--stack-name", "ops-deployed", "--state", "failed", "--dry-run", "--json")
+    redriven = admin("dlq", "redrive", "--stack-name", "ops-deployed", "--json")
+    refused = admin("dlq", "redrive", "--stack-name", "ops-other")
+
+    assert listed.returncode == 0, listed.stderr
+    assert redriven.returncode == 0 and json.loads(redriven.stdout)["moved"] == 0, redriven.stderr
+    assert refused.returncode == 2 and "has no outputs" in refused.stderr
