@@ -18,6 +18,7 @@ from scalper_backend.errors import Conflict, StoreError
 from scalper_backend.handlers import processor as processor_handler
 from scalper_backend.local.runtime import LocalContext
 from scalper_backend.models import FileState
+from scalper_backend.notifications import S3ObjectRef
 from scalper_backend.records import MAX_HISTORY, Attempt, object_key, utcnow, with_attempt
 from scalper_backend.reprocessing import reprocess_file
 from scalper_backend.uploads import create_upload
@@ -100,6 +101,13 @@ def test_records_a_batch_has_no_time_left_for_are_handed_back_unstarted(backend,
 # -- reprocessing
 
 
+def _reprocess(backend, file_id: str):
+    deps = backend.deps
+    return reprocess_file(
+        "acme", file_id, settings=deps.settings, files=deps.files, objects=deps.objects, events=deps.events
+    )
+
+
 def test_a_failed_file_whose_bytes_are_gone_cannot_be_reprocessed(backend):
     file_id = _declare(backend, GOOD_CSV, put=False)
     backend.deps.files.claim("acme", file_id, now=utcnow(), lease=timedelta(minutes=15))
@@ -107,23 +115,13 @@ def test_a_failed_file_whose_bytes_are_gone_cannot_be_reprocessed(backend):
     backend.deps.files.finish(claimed, claimed.model_copy(update={"state": FileState.FAILED, "due_at": None}))
 
     with pytest.raises(Conflict, match="no longer kept"):
-        reprocess_file(
-            "acme",
-            file_id,
-            settings=backend.settings,
-            files=backend.deps.files,
-            objects=backend.deps.objects,
-            events=backend.deps.events,
-        )
+        _reprocess(backend, file_id)
     assert backend.deps.files.get("acme", file_id).state == FileState.FAILED
 
 
 def test_a_reprocess_whose_bytes_cannot_be_moved_leaves_the_file_as_it_was(backend, monkeypatch):
     file_id = _declare(backend, RAGGED_CSV)
-    ref_key = object_key("acme", file_id)
-    from scalper_backend.notifications import S3ObjectRef
-
-    backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=ref_key))
+    backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=object_key("acme", file_id)))
     before = backend.deps.files.get("acme", file_id)
 
     def broken_copy(**kwargs):
@@ -131,14 +129,7 @@ def test_a_reprocess_whose_bytes_cannot_be_moved_leaves_the_file_as_it_was(backe
 
     monkeypatch.setattr(backend.deps.objects, "copy", broken_copy)
     with pytest.raises(StoreError):
-        reprocess_file(
-            "acme",
-            file_id,
-            settings=backend.settings,
-            files=backend.deps.files,
-            objects=backend.deps.objects,
-            events=backend.deps.events,
-        )
+        _reprocess(backend, file_id)
 
     after = backend.deps.files.get("acme", file_id)
     assert after == before and after.state == FileState.QUARANTINED and after.quarantine is not None
