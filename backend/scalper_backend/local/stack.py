@@ -272,6 +272,9 @@ class LocalStack:
                     raise ValueError(f"functions disagree on {name}; one process cannot hold both")
                 env[name] = value
         env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        # Metric lines (EMF) belong to the functions' log stream: shown with INFO logs, as
+        # CloudWatch would receive them, and not at WARNING or above (the demo's quiet run).
+        env["POWERTOOLS_METRICS_DISABLED"] = "false" if self._log_level in ("DEBUG", "INFO") else "true"
         if self._rules_file is not None:
             env["RULES_FILE"] = str(self._rules_file.resolve())
         return env
