@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -60,6 +61,7 @@ class Measured:
 def moto_with_template(template: Template) -> Iterator[None]:
     """A moto server holding the template's resources; this process's AWS clients (and the
     children it starts) reach it through ``AWS_ENDPOINT_URL``, with fake credentials."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     fake = {
