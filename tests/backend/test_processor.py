@@ -232,3 +232,56 @@ def test_redelivered_orphan_event_is_acknowledged_once_moved(backend):
 
     assert backend.deps.processor.process(ref) is None  # no error: nothing left to move
     assert [a["event"] for a in _alerts(backend)] == ["file.orphaned"]
+
+
+# -- the streamed output is never left half-written
+
+# 2.4 MB of two-column rows become about 10.8 MB of JSON Lines: one 8 MiB part goes to S3
+# before the end of the input is read.
+LARGE_CSV = b"a,b\n" + b"1,2\n" * 600_000
+
+
+@pytest.fixture
+def parts_at_abort(monkeypatch) -> list[int]:
+    """How many parts each aborted output had sent to S3 when it was aborted."""
+    seen: list[int] = []
+    abort = MultipartWriter.abort
+
+    def counting_abort(self: MultipartWriter) -> None:
+        seen.append(self.part_count)
+        abort(self)
+
+    monkeypatch.setattr(MultipartWriter, "abort", counting_abort)
+    return seen
+
+
+def _output_left(backend, ref: S3ObjectRef) -> tuple[list[str], int]:
+    """The multipart uploads still open in the output bucket, and the objects under the file's key."""
+    s3, bucket = backend.clients["s3"], backend.settings.output_bucket
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    prefix = "processed/acme/" + ref.key.rsplit("/", 1)[1]
+    return uploads, s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+
+
+def test_a_file_quarantined_after_its_output_began_leaves_no_output_and_no_upload(backend, parts_at_abort):
+    ref = _declare_and_put(backend, LARGE_CSV + b"3\n")  # the last row is ragged
+
+    assert backend.deps.processor.process(ref) == FileState.QUARANTINED
+
+    assert parts_at_abort and parts_at_abort[0] >= 1  # the output had begun to stream
+    assert _output_left(backend, ref) == ([], 0)
+
+
+def test_a_fault_after_parts_were_sent_aborts_the_output_upload(backend, monkeypatch, parts_at_abort):
+    ref = _declare_and_put(backend, LARGE_CSV)
+
+    def refused(self: MultipartWriter) -> None:
+        raise StoreError("CompleteMultipartUpload failed: InternalError")
+
+    monkeypatch.setattr(MultipartWriter, "complete", refused)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref)
+
+    assert _record(backend, ref).state == FileState.FAILED
+    assert parts_at_abort and parts_at_abort[0] >= 1
+    assert _output_left(backend, ref) == ([], 0)

@@ -324,6 +324,22 @@ def test_a_large_files_output_is_streamed_as_a_multipart_upload(ops, strict_rule
     assert head["ETag"].strip('"').endswith("-3")  # 8 MiB parts: S3's multipart ETag ends in -<parts>
 
 
+def test_a_large_file_quarantined_midway_leaves_no_output_and_no_open_multipart_upload(ops, strict_rules):
+    row = b"p-%07d,2026-11-25\n"
+    body = b"patient_ref,visit_date\n" + b"".join(row % i for i in range(400_000)) + b"p-x\n"  # ragged at the end
+    file_id = ops.upload(body)["file_id"]
+
+    done = ops.wait_final(file_id, timeout=90)
+
+    assert done["state"] == "quarantined" and done["output"] is None, done
+    assert "csv_ragged_rows" in [r["code"] for r in done["reasons"]]
+    s3, bucket = ops.aws("s3"), ops.name("OutputBucket")
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    # About 20 MB of output: two 8 MiB parts went out before the last row was read; aborted.
+    assert f"processed/acme/{file_id}.jsonl" not in uploads
+    assert s3.list_objects_v2(Bucket=bucket, Prefix=f"processed/acme/{file_id}")["KeyCount"] == 0
+
+
 # -- what operators see
 
 
