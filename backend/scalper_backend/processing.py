@@ -52,6 +52,7 @@ from .records import (
     OutputLocation,
     ProcessingError,
     parse_object_key,
+    quarantine_key,
     utcnow,
     with_attempt,
 )
@@ -209,7 +210,7 @@ class Processor:
     def _quarantined(
         self, claimed: FileRecord, result: Inspection, duration_ms: float, queued_ms: float | None
     ) -> FileState:
-        key = f"quarantine/{claimed.partner_id}/{claimed.file_id}"
+        key = quarantine_key(claimed.partner_id, claimed.file_id)
         self.objects.copy(
             source_bucket=self.settings.input_bucket,
             source_key=claimed.object_key,

@@ -45,6 +45,11 @@ def object_key(partner_id: str, file_id: str) -> str:
     return f"{UPLOAD_PREFIX}{partner_id}/{file_id}"
 
 
+def quarantine_key(partner_id: str, file_id: str) -> str:
+    """The quarantine-bucket key of a quarantined file's bytes."""
+    return f"quarantine/{partner_id}/{file_id}"
+
+
 def parse_object_key(key: str) -> tuple[str, str] | None:
     """``(partner_id, file_id)`` for a key made by :func:`object_key`, else ``None``."""
     match = _OBJECT_KEY.match(key)

@@ -10,7 +10,11 @@ recovery window). A failed file's input is still in the input bucket (kept until
 
 The record goes first: ``quarantined``/``failed`` -> ``processing``, queued (no attempt
 holds it, so the processor's claim may take it), conditional on the record being as it
-was read. If moving the bytes then fails, the record is put back as it was.
+was read. If moving the bytes then fails, the record is put back as it was. If the
+reprocess stops in between (the function dies, or putting the record back fails too), the
+record is queued but the bytes are still in quarantine: the sweeper, then the processor
+finding no input, leave the file ``failed``, and reprocessing a failed file whose input is
+gone looks for them in quarantine, so they are never stranded.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from .listing import get_record
 from .models import FileState
 from .notifications import S3ObjectRef, requeue_notification
 from .observability import logger
-from .records import FileRecord, utcnow
+from .records import FileRecord, ObjectLocation, quarantine_key, utcnow
 
 REPROCESSABLE = frozenset({FileState.QUARANTINED, FileState.FAILED})
 
@@ -70,9 +74,7 @@ def reprocess(
     """
     if record.state not in REPROCESSABLE:
         raise Conflict(f"Only a quarantined or failed file can be reprocessed; this file is {record.state.value}.")
-    source = record.quarantine if record.state == FileState.QUARANTINED else None
-    if source is None and not objects.exists(settings.input_bucket, record.object_key):
-        raise Conflict("The uploaded bytes of this file are no longer kept, so it cannot be reprocessed.")
+    source = _moved_from(record, settings=settings, objects=objects)
     moment = now()
     try:
         queued = files.queue_again(record, now=moment, due=queue_deadline(moment, settings))
@@ -92,3 +94,20 @@ def reprocess(
         raise
     logger.info("reprocessing", extra={"file_id": record.file_id, "partner_id": record.partner_id, "was": record.state})
     return queued
+
+
+def _moved_from(record: FileRecord, *, settings: Settings, objects: Objects) -> ObjectLocation | None:
+    """Where the bytes must be copied back from, or ``None`` when they are in the input bucket.
+
+    Raises:
+        Conflict: the bytes are kept nowhere.
+    """
+    if record.state == FileState.QUARANTINED and record.quarantine is not None:
+        return record.quarantine
+    if objects.exists(settings.input_bucket, record.object_key):
+        return None
+    # A reprocess of a quarantined file that stopped before its bytes went back (see above).
+    stranded = ObjectLocation(bucket=settings.quarantine_bucket, key=quarantine_key(record.partner_id, record.file_id))
+    if objects.exists(stranded.bucket, stranded.key):
+        return stranded
+    raise Conflict("The uploaded bytes of this file are no longer kept, so it cannot be reprocessed.")

@@ -135,6 +135,27 @@ def test_a_reprocess_whose_bytes_cannot_be_moved_leaves_the_file_as_it_was(backe
     assert after == before and after.state == FileState.QUARANTINED and after.quarantine is not None
 
 
+def test_a_reprocess_that_stopped_before_moving_the_bytes_back_can_be_done_again(backend):
+    file_id = _declare(backend, RAGGED_CSV)
+    ref = S3ObjectRef(bucket=backend.settings.input_bucket, key=object_key("acme", file_id))
+    backend.deps.processor.process(ref)
+    files, quarantined = backend.deps.files, backend.deps.files.get("acme", file_id)
+    # The reprocess queued the file, then died before copying its bytes back from quarantine.
+    files.queue_again(quarantined, now=utcnow(), due=utcnow() - timedelta(seconds=1))
+    backend.deps.sweeper.sweep(lambda: 60_000)  # nobody took it: failed, and put back on the queue
+    with pytest.raises(StoreError):  # the processor finds no input
+        backend.deps.processor.process(ref)
+    failed = files.get("acme", file_id)
+    assert failed.state == FileState.FAILED and failed.quarantine is None
+
+    queued = _reprocess(backend, file_id)  # the bytes are found in quarantine
+
+    assert queued.state == FileState.PROCESSING
+    assert backend.deps.processor.process(ref) == FileState.QUARANTINED  # the same bytes, judged again
+    history = files.get("acme", file_id).history  # the queued reprocess nobody took was no attempt
+    assert [a.state for a in history] == [FileState.QUARANTINED, FileState.FAILED, FileState.QUARANTINED]
+
+
 def test_history_keeps_the_latest_attempts_with_bounded_codes():
     history: list[Attempt] = []
     for number in range(1, MAX_HISTORY + 6):

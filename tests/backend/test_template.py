@@ -554,6 +554,7 @@ def test_reprocess_and_sweeper_roles_hold_exactly_what_their_code_calls(template
         ("s3:DeleteObject", quarantine),
         *{(f"s3:{a}", uploads) for a in ("GetObject", "PutObject", "AbortMultipartUpload")},
         ("s3:ListBucket", template.arn("InputBucket")),
+        ("s3:ListBucket", template.arn("QuarantineBucket")),
         ("sqs:SendMessage", queue),
     }
     sweeper = {(a, r) for a, r in _grants(template, "SweeperFunction") if not a.startswith("kms:")}
