@@ -10,7 +10,9 @@ reads the open records whose deadline passed (``by_due``, see ``deadlines.py``) 
 * ``processing`` past its lease (the attempt died: out of memory, the timeout) or queued
   for reprocessing and never taken: ``failed``, with a ``file.failed`` alert; the file is
   put back on the queue unless that was its last attempt (``MaxReceiveCount``), which
-  makes the failure final.
+  makes the failure final;
+* ``failed`` and retryable, put back on the queue by a sweep, and not taken by an attempt
+  within a lease's time (that event was lost, or sending it failed): put back again.
 
 Every change is a conditional write on the record as the sweep read it, so a file that
 moved on meanwhile (its upload arrived, its attempt finished) is left alone, and two
@@ -92,6 +94,8 @@ class Sweeper:
                 self._pending(record, report)
             elif record.state == FileState.PROCESSING:
                 self._processing(record, report)
+            elif record.state == FileState.FAILED and record.error is not None and record.error.retryable:
+                self._put_back(record, report, "retry never taken: requeued")
             else:
                 report.skipped += 1  # the index lags behind a final write
         except StateConflict:
@@ -103,11 +107,7 @@ class Sweeper:
     def _pending(self, record: FileRecord, report: SweepReport) -> None:
         now = self.now()
         if self.objects.exists(self.settings.input_bucket, record.object_key):
-            # The bytes arrived; their event is late or was lost. Give the queue a lease's time.
-            self.files.postpone(record, due=queue_deadline(now, self.settings))
-            self._requeue(record, now)
-            report.requeued += 1
-            logger.warning("upload arrived, never processed: requeued", extra={"file_id": record.file_id})
+            self._put_back(record, report, "upload arrived, never processed: requeued")  # its event is late or lost
             return
         expired = self.files.expire(record, now=now)
         if expired.multipart is not None:
@@ -138,7 +138,9 @@ class Sweeper:
                 finished_at=now,
             )
             history = with_attempt(history, attempt)
-        self.files.fail_abandoned(record, now=now, error=error, history=history)
+        # A retry keeps a deadline: if its event never reaches an attempt, the next sweeps send it again.
+        due = None if final else queue_deadline(now, self.settings)
+        self.files.fail_abandoned(record, now=now, error=error, history=history, due=due)
         self.alerts.publish(
             "file.failed",
             "Silent Scalper: file processing failed",
@@ -159,6 +161,15 @@ class Sweeper:
         self._requeue(record, now)
         report.abandoned += 1
         logger.warning("attempt abandoned; put back on the queue", extra={"file_id": record.file_id})
+
+    def _put_back(self, record: FileRecord, report: SweepReport, why: str) -> None:
+        """Put the file's event back on the queue, and give the queue a lease's time to
+        deliver it before the sweeper looks again."""
+        now = self.now()
+        self.files.postpone(record, due=queue_deadline(now, self.settings))
+        self._requeue(record, now)
+        report.requeued += 1
+        logger.warning(why, extra={"file_id": record.file_id})
 
     def _requeue(self, record: FileRecord, now: datetime) -> None:
         ref = S3ObjectRef(bucket=self.settings.input_bucket, key=record.object_key, size=record.size)

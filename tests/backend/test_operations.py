@@ -7,6 +7,7 @@ last abandoned attempt, a reprocess whose bytes could not be moved.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from datetime import timedelta
@@ -185,6 +186,33 @@ def test_the_last_attempt_abandoned_makes_the_failure_final_and_is_not_retried(b
     assert (alert["event"], alert["final"], alert["attempt"]) == ("file.failed", True, 5)
     queued = backend.clients["sqs"].receive_message(QueueUrl=backend.settings.upload_queue_url, MaxNumberOfMessages=10)
     assert [m for m in queued.get("Messages", []) if "scalper:requeue" in m["Body"]] == []  # not put back
+
+
+def test_a_retry_whose_event_never_went_out_is_put_back_by_a_later_sweep(backend, monkeypatch):
+    file_id = _declare(backend, GOOD_CSV)
+    files, sweeper = backend.deps.files, backend.deps.sweeper
+    files.claim("acme", file_id, now=utcnow() - timedelta(hours=1), lease=timedelta(minutes=15))  # it died
+    sent = sweeper.events.send
+
+    def refused(body: str) -> None:
+        raise StoreError("SendMessage failed: InternalError")
+
+    monkeypatch.setattr(sweeper.events, "send", refused)
+    with pytest.raises(StoreError):
+        sweeper.sweep(lambda: 60_000)
+    failed = files.get("acme", file_id)
+    assert failed.state == FileState.FAILED and failed.error.retryable and failed.due_at is not None
+    monkeypatch.setattr(sweeper.events, "send", sent)
+
+    later = dataclasses.replace(sweeper, now=lambda: utcnow() + timedelta(hours=1))  # a lease's time on
+    report = later.sweep(lambda: 60_000)
+
+    assert report.requeued == 1
+    ref = S3ObjectRef(bucket=backend.settings.input_bucket, key=object_key("acme", file_id))
+    queued = backend.clients["sqs"].receive_message(QueueUrl=backend.settings.upload_queue_url, MaxNumberOfMessages=10)
+    assert len([m for m in queued.get("Messages", []) if "scalper:requeue" in m["Body"]]) == 1
+    assert backend.deps.processor.process(ref) == FileState.PROCESSED
+    assert files.get("acme", file_id).due_at is None
 
 
 def test_a_sweep_short_of_time_stops_and_leaves_the_rest_for_the_next(backend):

@@ -257,7 +257,6 @@ class FilesTable:
             raise store_error("PutItem", err) from err
         return final
 
-
     def mark_completed(self, partner_id: str, file_id: str) -> FileRecord:
         """Note that S3 assembled the file's multipart upload; returns the record."""
         return self._update(
@@ -388,23 +387,31 @@ class FilesTable:
         )
 
     def fail_abandoned(
-        self, seen: FileRecord, *, now: datetime, error: ProcessingError, history: Sequence[Attempt]
+        self,
+        seen: FileRecord,
+        *,
+        now: datetime,
+        error: ProcessingError,
+        history: Sequence[Attempt],
+        due: datetime | None,
     ) -> FileRecord:
         """``processing`` -> ``failed`` for an attempt whose lease ran out (or a reprocess
-        that never started), if nothing changed since ``seen`` was read.
+        that never started), if nothing changed since ``seen`` was read. With ``due`` (a
+        retry), the record stays in the sweeper's index until an attempt takes it.
 
         Raises:
             StateConflict: the record changed (the attempt finished, another took over).
         """
         failed = {"code": {"S": error.code}, "message": {"S": error.message}, "retryable": {"BOOL": error.retryable}}
         entries = to_item(seen.model_copy(update={"history": list(history)}))["history"]
+        deadline = ", due_at = :next REMOVE lease_expires_at" if due else " REMOVE lease_expires_at, due_at"
         return self._update(
             "fail",
             seen.partner_id,
             seen.file_id,
             update=(
-                "SET #state = :failed, partner_state = :ps, updated_at = :now, #error = :error, history = :history "
-                "REMOVE lease_expires_at, due_at"
+                "SET #state = :failed, partner_state = :ps, updated_at = :now, #error = :error, history = :history"
+                + deadline
             ),
             condition="#state = :processing AND attempts = :attempt AND due_at = :due",
             names={"#state": "state", "#error": "error"},
@@ -417,6 +424,7 @@ class FilesTable:
                 ":history": entries,
                 ":attempt": {"N": str(seen.attempts)},
                 ":due": {"S": timestamp(_due(seen))},
+                **({":next": {"S": timestamp(due)}} if due else {}),
             },
         )
 
