@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -182,20 +183,47 @@ def fast_retries(ops):
     sqs.set_queue_attributes(QueueUrl=url, Attributes=original)
 
 
-def test_a_poisoned_message_ends_in_the_dlq_with_its_file_failed_and_a_redrive_processes_it_once_fixed(
-    ops, fast_retries
-):
-    s3, output = ops.aws("s3"), ops.name("OutputBucket")
+@contextmanager
+def _output_bucket_gone(stack: Stack) -> Iterator[None]:
+    """Every attempt at writing an output fails until the block ends, which is the fix."""
+    s3, output = stack.aws("s3"), stack.name("OutputBucket")
     kept = s3.get_bucket_encryption(Bucket=output)["ServerSideEncryptionConfiguration"]
     for item in s3.list_objects_v2(Bucket=output).get("Contents", []):
         s3.delete_object(Bucket=output, Key=item["Key"])
-    s3.delete_bucket(Bucket=output)  # every attempt at this file's output now fails
+    s3.delete_bucket(Bucket=output)
     try:
+        yield
+    finally:
+        s3.create_bucket(Bucket=output)
+        s3.put_bucket_encryption(Bucket=output, ServerSideEncryptionConfiguration=kept)
+
+
+def test_a_failed_file_reprocessed_once_the_fault_is_fixed_ends_processed_with_both_attempts(ops, strict_rules):
+    with _output_bucket_gone(ops):
+        file_id = ops.upload(b"patient_ref,visit_date\np-1,2026-11-25\n")["file_id"]
+        failed = ops.wait_state(file_id, {"failed"}, timeout=20)
+    assert failed["state"] == "failed" and failed["error"]["retryable"] is True  # SQS retries it in 90 minutes
+
+    queued = ops.api("POST", f"/files/{file_id}/reprocess")
+
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["state"] == "processing" and queued.json()["error"] is None
+    done = ops.wait_final(file_id)
+    assert done["state"] == "processed" and done["attempts"] == 2
+    assert [(a["attempt"], a["state"], a["error"]) for a in done["history"]] == [
+        (1, "failed", "processing_error"),
+        (2, "processed", None),
+    ]
+    s3 = ops.aws("s3")
+    assert s3.list_objects_v2(Bucket=ops.name("InputBucket"), Prefix=f"uploads/acme/{file_id}")["KeyCount"] == 0
+
+
+def test_a_poisoned_message_ends_in_the_dlq_with_its_file_failed_and_a_redrive_processes_it_once_fixed(
+    ops, fast_retries
+):
+    with _output_bucket_gone(ops):
         file_id = ops.upload(b"patient_ref,visit_date\np-1,2026-11-25\n")["file_id"]
         failed = _wait_dead_letter(ops, file_id)
-    finally:
-        s3.create_bucket(Bucket=output)  # the fix
-        s3.put_bucket_encryption(Bucket=output, ServerSideEncryptionConfiguration=kept)
 
     assert failed["state"] == "failed" and failed["error"]["retryable"] is False
     assert failed["attempts"] == 5 and [a["error"] for a in failed["history"]] == ["processing_error"] * 5
