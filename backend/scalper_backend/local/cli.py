@@ -6,13 +6,14 @@ Standard output carries only shell-sourceable ``NAME=value`` lines; logs go to s
 from __future__ import annotations
 
 import argparse
-import io
 import re
 import signal
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
+
+from .whole_lines import WholeLines
 
 DEFAULT_PORT = 8088
 DEFAULT_PARTNER = "demo"
@@ -67,32 +68,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="print a summary line (files by state, queue depth) this often on stderr; 0: never (default 30)",
     )
     return parser
-
-
-class WholeLines(io.TextIOBase):
-    """A text stream that writes each line whole: ``print`` writes a line and its newline
-    separately, so two threads printing at once could otherwise mix their lines."""
-
-    def __init__(self, target: TextIO) -> None:
-        self._target = target
-        self._lock = threading.Lock()
-        self._pending = threading.local()
-
-    def write(self, text: str) -> int:
-        pending = getattr(self._pending, "text", "") + text
-        *lines, rest = pending.split("\n")
-        self._pending.text = rest
-        if lines:
-            with self._lock:
-                self._target.write("".join(line + "\n" for line in lines))
-                self._target.flush()
-        return len(text)
-
-    def flush(self) -> None:
-        self._target.flush()
-
-    def fileno(self) -> int:
-        return self._target.fileno()
 
 
 def env_name(prefix: str, partner: str) -> str:

@@ -15,20 +15,16 @@ from moto.server import ThreadedMotoServer
 
 from ..adapters.api_keys import ApiKeys
 from ..adapters.partners_table import PartnersTable
-from ..config import DEFAULT_RULES_FILE
 from ..onboarding import create_partner
-from .alerts_console import AlertsConsole
 from .api_keys import ApiKeyAuthenticator
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
+from .operations import start_operations
 from .poller import QueuePoller
 from .provision import Provisioned, provision
-from .rules_watch import RulesWatcher
 from .runtime import LocalFunction
 from .s3_edge import S3Edge
 from .s3_sigv4 import S3Verifier
-from .schedules import ScheduleTimer
-from .summary import SummaryReporter
 from .template import Template, default_template_path
 from .throttle import Throttles
 from .ticking import Ticker
@@ -157,43 +153,18 @@ class LocalStack:
             )
             poller.start()
             self._pollers.append(poller)
-        self._start_operations(clients, functions)
+        self._services = start_operations(
+            self.template,
+            self.resources,
+            clients,
+            functions,
+            sweep_interval=self._sweep_interval,
+            summary_interval=self._summary_interval,
+            rules_file=self._rules_file,
+        )
         for name in ("scalper", "scalper-local"):
             logging.getLogger(name).setLevel(self._log_level)
         return self
-
-    def _start_operations(self, clients: dict[str, Any], functions: dict[str, LocalFunction]) -> None:
-        """What operators get on AWS from EventBridge, SNS subscriptions, dashboards and deploys."""
-        region = self.template.region
-        services: list[Ticker] = [
-            ScheduleTimer(source, functions[source.function], region=region, every=self._sweep_interval)
-            for source in self.template.schedule_sources()
-        ]
-        services.append(
-            AlertsConsole(
-                clients["sqs"],
-                clients["sns"],
-                topic_arn=self.resources.names["AlertsTopic"],
-                queue_name=f"{self.template.stack_name}-alerts-console",
-            )
-        )
-        if self._summary_interval > 0:
-            services.append(
-                SummaryReporter(
-                    clients["dynamodb"],
-                    clients["sqs"],
-                    files_table=self.resources.names["FilesTable"],
-                    queue_url=self.resources.queue_urls["UploadEventsQueue"],
-                    dead_letter_url=self.resources.queue_urls["UploadEventsDeadLetterQueue"],
-                    every=self._summary_interval,
-                )
-            )
-        from ..dependencies import dependencies
-
-        services.append(RulesWatcher(self._rules_file or DEFAULT_RULES_FILE, redeploy=dependencies.cache_clear))
-        for service in services:
-            service.start()
-            self._services.append(service)
 
     def stop(self) -> None:
         for service in self._services:
