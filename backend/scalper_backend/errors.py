@@ -22,7 +22,6 @@
     │   ├── PartsRejected             S3 refused to assemble the parts (missing, wrong ETag...)
     │   └── MultipartUploadGone       the S3 multipart upload was completed or aborted
     ├── FileBusy                      another live attempt is processing the file
-    ├── BatchItemDeferred             not enough time left in this invocation to start a record
     └── BatchFailed                   every record of an SQS batch failed (Lambda retries them)
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
@@ -145,10 +144,6 @@ class MultipartUploadGone(StoreError):
 
 class FileBusy(ScalperError):
     """Another live attempt holds the file; the event should be delivered again later."""
-
-
-class BatchItemDeferred(ScalperError):
-    """A record was not started: the invocation has too little time left (SQS brings it back)."""
 
 
 class BatchFailed(ScalperError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import BatchItemDeferred
 from .observability import Metric, count, logger
 
 
@@ -19,10 +18,11 @@ class TimeBudget:
 
     A record is started when the time left covers a cautious estimate of what it needs
     (a fixed cost plus its size at `BYTES_PER_SECOND`, a fraction of the measured
-    inspection rate); a record that does not fit is handed back to SQS, unstarted, as a
-    batch item failure, and comes back in a later batch. The first record of an
-    invocation is always started, so every invocation makes progress: a file larger than
-    any budget gets a whole invocation to itself.
+    inspection rate); a record that does not fit is deferred, unstarted: the processor
+    puts its event back on the queue as a new message, so it comes back at once, in
+    another invocation, without a receive counted toward the dead-letter queue. The first
+    record of an invocation is always started, so every invocation makes progress: a file
+    larger than any budget gets a whole invocation to itself.
     """
 
     remaining_ms: Callable[[], int]
@@ -31,15 +31,12 @@ class TimeBudget:
     FIXED_MS = 2_000
     BYTES_PER_SECOND = 5 * 1024 * 1024
 
-    def admit(self, size: int | None) -> None:
-        """Note a record about to start.
-
-        Raises:
-            BatchItemDeferred: it does not fit in the time left.
-        """
+    def admit(self, size: int | None) -> bool:
+        """Whether a record of ``size`` bytes may start now (then it counts as started)."""
         needed = self.FIXED_MS + (size or 0) * 1000 // self.BYTES_PER_SECOND
         if self.started and self.remaining_ms() < needed:
             count(Metric.BATCH_ITEMS_DEFERRED)
             logger.info("record deferred: not enough time left", extra={"needed_ms": needed, "size": size})
-            raise BatchItemDeferred(f"needs about {needed} ms, {self.remaining_ms()} ms left")
+            return False
         self.started += 1
+        return True

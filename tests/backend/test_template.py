@@ -567,3 +567,9 @@ def test_reprocess_and_sweeper_roles_hold_exactly_what_their_code_calls(template
         ("sqs:SendMessage", queue),
         ("sns:Publish", template.arn("AlertsTopic")),
     }
+
+
+def test_the_processor_may_put_deferred_events_back_on_its_own_queue_only(template):
+    sqs = {(a, r) for a, r in _grants(template, "ProcessorFunction") if a.startswith("sqs:")}
+
+    assert sqs == {("sqs:SendMessage", template.arn("UploadEventsQueue"))}

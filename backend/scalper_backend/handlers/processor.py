@@ -1,7 +1,8 @@
 """SQS batches of S3 ObjectCreated notifications -> one final state per file.
 
-Partial batch failures are reported, so SQS redelivers only the messages that failed, and
-the records a batch has no time left for (see ``time_budget.TimeBudget``).
+Partial batch failures are reported, so SQS redelivers only the messages that failed. The
+records a batch has no time left for go back on the queue as new messages (see
+``time_budget.TimeBudget``).
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ batch = BatchProcessor(event_type=EventType.SQS)
 @traced
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    processor, budget = dependencies().processor, TimeBudget(context.get_remaining_time_in_millis)
+    deps, budget = dependencies(), TimeBudget(context.get_remaining_time_in_millis)
 
     def process_record(record: SQSRecord) -> None:
         refs = created_objects(record.body)
-        budget.admit(sum(ref.size or 0 for ref in refs))
+        if not budget.admit(sum(ref.size or 0 for ref in refs)):
+            deps.events.send(record.body)  # deferred: a new message, handled now by another invocation
+            return
         for ref in refs:
-            processor.process(ref)
+            deps.processor.process(ref)
 
     try:
         return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)
