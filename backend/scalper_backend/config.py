@@ -48,7 +48,9 @@ class Settings(BaseModel):
     # How long a processor may hold a file in `processing` before another delivery of
     # the same event may take it over (the previous attempt is presumed dead).
     processing_lease_seconds: int = Field(default=960, ge=1)
-    # The queue's maxReceiveCount: the attempt that fails with this number is the last one.
+    # The queue's maxReceiveCount: a failure on this delivery of an event is final (the
+    # next receive moves it to the dead-letter queue); the sweeper gives up on a file
+    # whose attempts reached it.
     max_attempts: int = Field(default=5, ge=1)
 
     @classmethod

@@ -11,6 +11,9 @@ that a crash at any point leaves the file recoverable by the next delivery:
   uploaded bytes are patient data and are not kept once they have a final home);
 * a fault of ours: mark ``failed`` (retryable), alert, and let SQS deliver again; after
   the queue's max receives the message goes to the dead-letter queue, which is alarmed.
+  The failure is final when this delivery was the event's last (its receive count, not
+  the file's attempts: a file reprocessed or redriven gets a fresh event with its own
+  deliveries).
 
 The output streams to S3 while the input is read (a multipart upload, one part in
 memory; aborted unless the file is processed); a DICOM file's output is a server-side copy
@@ -77,8 +80,12 @@ class Processor:
     alerts: Alerts
     now: Callable[[], datetime] = utcnow
 
-    def process(self, ref: S3ObjectRef) -> FileState | None:
+    def process(self, ref: S3ObjectRef, *, delivery: int = 1) -> FileState | None:
         """Take one created object to a final state (or to ``failed``, raising).
+
+        Args:
+            ref: the object S3 announced.
+            delivery: how many times SQS has delivered this event (its receive count).
 
         Returns:
             The state the file ended in, or ``None`` when there was nothing to do.
@@ -116,7 +123,7 @@ class Processor:
             logger.warning("lost the claim to another attempt", extra={"file_id": file_id})
             return None
         except Exception as err:
-            self._fail(claimed, err)
+            self._fail(claimed, err, last_delivery=delivery >= self.settings.max_attempts)
             raise
 
     def _not_claimed(
@@ -236,11 +243,11 @@ class Processor:
         logger.info("quarantined", extra={"file_id": claimed.file_id, "reasons": codes})
         return FileState.QUARANTINED
 
-    def _fail(self, claimed: FileRecord, err: Exception) -> None:
+    def _fail(self, claimed: FileRecord, err: Exception, *, last_delivery: bool) -> None:
         # Our own errors' messages never quote data; a library's may.
         fields = exception_fields(err, message_is_ours=isinstance(err, ScalperError))
         logger.error("processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts, **fields})
-        retryable = claimed.attempts < self.settings.max_attempts
+        retryable = not last_delivery
         then = (
             "it will be retried."
             if retryable

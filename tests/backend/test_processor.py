@@ -138,7 +138,7 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
 
     monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
-        backend.deps.processor.process(ref)
+        backend.deps.processor.process(ref, delivery=backend.settings.max_attempts)
 
     failed = _record(backend, ref)
     assert failed.attempts == backend.settings.max_attempts
@@ -146,6 +146,30 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
     assert "gave up after 5 attempts" in failed.error.message
     (alert,) = _alerts(backend)
     assert alert["event"] == "file.failed" and alert["final"] is True
+
+
+def test_a_fresh_event_after_a_final_failure_has_its_own_deliveries_left(backend, monkeypatch):
+    # A file that failed for good is reprocessed (or its event redriven): its attempts
+    # run past the queue's max receives, but this event has been delivered once.
+    ref = _declare_and_put(backend, GOOD_CSV)
+    partner, file_id = ref.key.split("/")[1:]
+    for hours_ago in range(backend.settings.max_attempts, 0, -1):
+        backend.deps.files.claim(
+            partner, file_id, now=utcnow() - timedelta(hours=hours_ago), lease=timedelta(minutes=15)
+        )
+
+    def broken_upload(*args, **kwargs):
+        raise StoreError("PutObject failed: SlowDown")
+
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref, delivery=1)
+
+    failed = _record(backend, ref)
+    assert failed.attempts == backend.settings.max_attempts + 1
+    assert failed.error is not None and failed.error.retryable
+    (alert,) = _alerts(backend)
+    assert alert["final"] is False
 
 
 def test_file_held_by_a_live_attempt_is_busy(backend):

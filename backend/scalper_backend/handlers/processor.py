@@ -37,7 +37,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             deps.events.send(record.body)  # deferred: a new message, handled now by another invocation
             return
         for ref in refs:
-            deps.processor.process(ref)
+            deps.processor.process(ref, delivery=int(record.attributes.approximate_receive_count))
 
     try:
         return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)
