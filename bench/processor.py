@@ -10,12 +10,17 @@ Every figure is measured in this run, on this machine, next to its baseline:
 * peak RSS: a fresh interpreter inspects a generated 1 GiB CSV stream (never held in
   memory) and reports its peak resident size (``VmHWM``; ``ru_maxrss`` where there is no
   /proc, which on Linux would carry over the parent's size across exec).
+* the processor end to end: a fresh interpreter runs the real processor (its boto3
+  clients, the streamed multipart output) against a moto server in this process on a
+  generated CSV (``--processor-rss-mb``), and reports its peak resident size and how far
+  it rose above the baseline it had once imported with its clients built. moto's own
+  memory (it holds the objects) is this process's, not the processor's.
 * cold import: a fresh interpreter imports each Lambda handler module; the time of the
   import alone, median of several.
 
 Ends with one JSON line of the headline figures. Usage::
 
-    python bench/processor.py [--mb 16] [--repeats 5] [--rss-mb 1024] [--imports 5]
+    python bench/processor.py [--mb 16] [--repeats 5] [--rss-mb 1024] [--processor-rss-mb 256] [--imports 5]
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 from scalper_inspection import Declared, inspect_stream
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLERS = ("presign", "status", "processor")
+HANDLERS = ("presign", "status", "reprocess", "processor", "sweeper")
 _ROW = {
     "patient_ref": "p-10001",
     "clinic": "north",
@@ -202,6 +207,23 @@ def peak_rss_mib(megabytes: int) -> float:
     return round(int(out.stdout.strip()) / 1024, 1)
 
 
+def processor_rss(megabytes: int) -> dict[str, float]:
+    """The processor end to end on a generated CSV of this size (see the module docstring)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from support.processor_memory import moto_with_template, process_in_a_child
+
+    from scalper_backend.local.template import Template
+
+    template = Template(ROOT / "template.yaml", stack_name="scalper-bench", region="us-east-1")
+    with moto_with_template(template):
+        measured = process_in_a_child(template, megabytes * 1024 * 1024)
+    return {
+        "peak_mib": round(measured.peak_mib, 1),
+        "growth_mib": round(measured.growth_mib, 1),
+        "output_mib": round(measured.output_mib, 1),
+    }
+
+
 def import_ms(handler: str, runs: int) -> float:
     """Median time to import a handler module in a fresh interpreter (startup excluded)."""
     code = (
@@ -221,6 +243,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mb", type=int, default=16, help="size of each generated input")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rss-mb", type=int, default=1024, help="size of the CSV stream for peak RSS")
+    parser.add_argument(
+        "--processor-rss-mb", type=int, default=256, help="size of the CSV the processor runs on end to end"
+    )
     parser.add_argument("--imports", type=int, default=5, help="fresh interpreters per handler import")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall time (default) or CPU time")
     args = parser.parse_args(argv)
@@ -243,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     rss = peak_rss_mib(args.rss_mb)
     print(f"peak RSS inspecting a {args.rss_mb} MiB CSV stream: {rss} MiB")
+    processor = processor_rss(args.processor_rss_mb)
+    print(
+        f"the processor on a {args.processor_rss_mb} MiB CSV ({processor['output_mib']} MiB of output streamed to S3): "
+        f"peak RSS {processor['peak_mib']} MiB, {processor['growth_mib']} MiB above its baseline"
+    )
     imports = {handler: import_ms(handler, args.imports) for handler in HANDLERS}
     print("cold import of each handler (ms):", imports)
     print(
@@ -262,6 +292,9 @@ def main(argv: list[str] | None = None) -> int:
                 "json_mb_per_s": array["mb_per_s"],
                 "json_vs_bare": array["vs_bare"],
                 "peak_rss_mib_1gib_csv": rss if args.rss_mb == 1024 else None,
+                "processor_peak_rss_mib": processor["peak_mib"],
+                "processor_rss_growth_mib": processor["growth_mib"],
+                "processor_rss_input_mib": args.processor_rss_mb,
                 "import_ms": imports,
             }
         )

@@ -36,14 +36,21 @@ class Settings(BaseModel):
     output_bucket: str = Field(min_length=1)
     quarantine_bucket: str = Field(min_length=1)
     alerts_topic_arn: str = Field(min_length=1)
+    # The queue of upload events: reprocessing and the sweeper put a file back on it.
+    upload_queue_url: str = Field(min_length=1)
     upload_url_ttl_seconds: int = Field(default=600, ge=60, le=MAX_UPLOAD_URL_TTL_SECONDS)
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1)
+    # How long after its last upload URL expired a declared file may still receive its
+    # bytes (a PUT that started in time may end later) before the sweeper expires it.
+    upload_expiry_grace_seconds: int = Field(default=3600, ge=0)
     # What each partner may send; another file only for the local stack and tests.
     rules_file: Path = DEFAULT_RULES_FILE
     # How long a processor may hold a file in `processing` before another delivery of
     # the same event may take it over (the previous attempt is presumed dead).
     processing_lease_seconds: int = Field(default=960, ge=1)
-    # The queue's maxReceiveCount: the attempt that fails with this number is the last one.
+    # The queue's maxReceiveCount: a failure on this delivery of an event is final (the
+    # next receive moves it to the dead-letter queue); the sweeper gives up on a file
+    # whose attempts reached it.
     max_attempts: int = Field(default=5, ge=1)
 
     @classmethod

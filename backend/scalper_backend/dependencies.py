@@ -17,7 +17,10 @@ from .errors import ConfigurationError
 from .partners import PartnerResolver
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
+    from .adapters.alerts import Alerts
+    from .adapters.queues import UploadEvents
     from .processing import Processor
+    from .sweeping import Sweeper
 
 
 @dataclass(frozen=True)
@@ -56,18 +59,33 @@ class Dependencies:
         )
 
     @functools.cached_property
+    def alerts(self) -> Alerts:
+        from .adapters.alerts import Alerts
+
+        return Alerts(self.clients.sns, self.settings.alerts_topic_arn)
+
+    @functools.cached_property
+    def events(self) -> UploadEvents:
+        from .adapters.queues import UploadEvents
+
+        return UploadEvents(self.clients.sqs, self.settings.upload_queue_url)
+
+    @functools.cached_property
     def processor(self) -> Processor:
         # Imported here: only the processor function needs the inspection package and
         # SNS, and the API functions should not pay for them on a cold start.
-        from .adapters.alerts import Alerts
         from .processing import Processor
 
         return Processor(
-            settings=self.settings,
-            rules=self.rules,
-            files=self.files,
-            objects=self.objects,
-            alerts=Alerts(self.clients.sns, self.settings.alerts_topic_arn),
+            settings=self.settings, rules=self.rules, files=self.files, objects=self.objects, alerts=self.alerts
+        )
+
+    @functools.cached_property
+    def sweeper(self) -> Sweeper:
+        from .sweeping import Sweeper
+
+        return Sweeper(
+            settings=self.settings, files=self.files, objects=self.objects, events=self.events, alerts=self.alerts
         )
 
 

@@ -23,6 +23,7 @@ from .api.schemas import (
     PartTarget,
 )
 from .config import Settings
+from .deadlines import keep_open
 from .errors import Conflict, InvalidRequest, MultipartUploadGone, PartsRejected, UploadIncomplete
 from .listing import get_record
 from .models import VOID_STATES
@@ -105,6 +106,7 @@ def refresh_parts(
     numbers = list(dict.fromkeys(request.part_numbers))
     expires = (now() + timedelta(seconds=settings.upload_url_ttl_seconds)).replace(microsecond=0)
     targets = part_targets(record, record.multipart, numbers, settings=settings, objects=objects)
+    keep_open(record, files=files, settings=settings, now=now())
     return PartsTicket(file_id=record.file_id, multipart=targets, expires_at=expires)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import unquote_plus
+from urllib.parse import quote_plus, unquote_plus
 
 from pydantic import BaseModel, ValidationError
 
@@ -65,3 +65,23 @@ def created_objects(body: str) -> list[S3ObjectRef]:
         for r in notification.Records
         if r.eventName.startswith("ObjectCreated:")
     ]
+
+
+# What the sweeper and reprocessing put on the queue to have an object processed again:
+# S3's own notification shape (so the processor has one path), told apart by its source.
+REQUEUE_SOURCE = "scalper:requeue"
+
+
+def requeue_notification(ref: S3ObjectRef, now: datetime) -> str:
+    """The message body that asks the processor to take ``ref`` again."""
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": REQUEUE_SOURCE,
+        "eventTime": now.isoformat().replace("+00:00", "Z"),
+        "eventName": "ObjectCreated:Requeue",
+        "s3": {
+            "bucket": {"name": ref.bucket},
+            "object": {"key": quote_plus(ref.key, safe="/"), **({"size": ref.size} if ref.size is not None else {})},
+        },
+    }
+    return json.dumps({"Records": [record]})

@@ -11,45 +11,62 @@ that a crash at any point leaves the file recoverable by the next delivery:
   uploaded bytes are patient data and are not kept once they have a final home);
 * a fault of ours: mark ``failed`` (retryable), alert, and let SQS deliver again; after
   the queue's max receives the message goes to the dead-letter queue, which is alarmed.
+  The failure is final when this delivery was the event's last (its receive count, not
+  the file's attempts: a file reprocessed or redriven gets a fresh event with its own
+  deliveries).
+
+The output streams to S3 while the input is read (a multipart upload, one part in
+memory; aborted unless the file is processed); a DICOM file's output is a server-side copy
+of the input. Every attempt that ends adds a line to the record's ``history``. An object
+under ``uploads/`` whose key we did not make is set aside in the quarantine bucket with
+an alert, never dropped.
 """
 
 from __future__ import annotations
 
-import tempfile
+import hashlib
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO
+from urllib.parse import quote
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools.metrics import MetricUnit
 
-from scalper_inspection import Declared, Inspection, RulesBook, inspect_stream
+from scalper_inspection import VALIDATORS, Declared, Inspection, RulesBook, inspect_stream
 
 from .adapters.alerts import Alerts
 from .adapters.files_table import FilesTable
 from .adapters.objects import Objects
+from .adapters.streaming import MultipartWriter
 from .config import Settings
 from .errors import FileBusy, ObjectMissing, ScalperError, StateConflict
 from .log_fields import exception_fields
-from .models import VOID_STATES, FileState
+from .models import VOID_STATES, FileState, Reason
 from .notifications import S3ObjectRef
+from .observability import Metric, count, count_reasons, logger, measure
 from .records import (
+    FILE_ID_PATTERN,
+    Attempt,
     FileDetails,
     FileRecord,
     ObjectLocation,
     OutputLocation,
     ProcessingError,
     parse_object_key,
+    quarantine_key,
     utcnow,
+    with_attempt,
 )
-
-logger = Logger(service="scalper")
 
 # Output format -> (key suffix, content type). DICOM is stored as sent (see scalper_inspection.dicom).
 OUTPUTS = {"jsonl": (".jsonl", "application/x-ndjson"), "dicom": (".dcm", "application/dicom")}
-# Inspection output is kept in memory up to this size, then spills to /tmp.
-SPOOL_BYTES = 8 * 1024 * 1024
+# Where objects under keys we did not make are set aside, in the quarantine bucket.
+SET_ASIDE_PREFIX = "orphans/unparsed/"
+# S3 user metadata holds 2 KB in all; the original key is kept percent-encoded, cut to this.
+_ORIGINAL_KEY_CHARS = 1800
+_FILE_ID = re.compile(FILE_ID_PATTERN[1:-1] + "$")
 
 
 @dataclass(frozen=True)
@@ -63,8 +80,12 @@ class Processor:
     alerts: Alerts
     now: Callable[[], datetime] = utcnow
 
-    def process(self, ref: S3ObjectRef) -> FileState | None:
+    def process(self, ref: S3ObjectRef, *, delivery: int = 1) -> FileState | None:
         """Take one created object to a final state (or to ``failed``, raising).
+
+        Args:
+            ref: the object S3 announced.
+            delivery: how many times SQS has delivered this event (its receive count).
 
         Returns:
             The state the file ended in, or ``None`` when there was nothing to do.
@@ -73,11 +94,16 @@ class Processor:
             FileBusy: another attempt is processing the file right now.
             Exception: a fault of ours; the file is marked ``failed`` first.
         """
-        ids = parse_object_key(ref.key) if ref.bucket == self.settings.input_bucket else None
+        if ref.bucket != self.settings.input_bucket:
+            # The bucket's notification names only the input bucket; nothing else is ours.
+            logger.warning("ignoring an object of another bucket")
+            return None
+        ids = parse_object_key(ref.key)
         if ids is None:
-            logger.warning("ignoring an object we did not issue", extra={"bucket": ref.bucket})
+            self._set_aside(ref)
             return None
         partner_id, file_id = ids
+        logger.set_correlation_id(file_id)
         try:
             claimed = self.files.claim(
                 partner_id,
@@ -89,13 +115,15 @@ class Processor:
         except StateConflict as conflict:
             return self._not_claimed(ref, partner_id, file_id, conflict.current)
         logger.info("processing", extra={"file_id": file_id, "partner_id": partner_id, "attempt": claimed.attempts})
+        if claimed.attempts == 1:
+            count(Metric.FILES_RECEIVED)
         try:
             return self._run(claimed)
         except StateConflict:
             logger.warning("lost the claim to another attempt", extra={"file_id": file_id})
             return None
         except Exception as err:
-            self._fail(claimed, err)
+            self._fail(claimed, err, last_delivery=delivery >= self.settings.max_attempts)
             raise
 
     def _not_claimed(
@@ -123,40 +151,73 @@ class Processor:
         started = time.perf_counter()
         queued_ms = _milliseconds(claimed.updated_at - claimed.uploaded_at) if claimed.uploaded_at else None
         declared = Declared(size=claimed.size, sha256=claimed.sha256, content_type=claimed.content_type)
-        body = self.objects.open(self.settings.input_bucket, claimed.object_key)
-        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as sink:
+        output_format = _output_format(claimed.content_type)
+        suffix, content_type = OUTPUTS[output_format]
+        output = OutputLocation(
+            bucket=self.settings.output_bucket,
+            key=f"processed/{claimed.partner_id}/{claimed.file_id}{suffix}",
+            format=output_format,
+            size=0,
+        )
+        # JSON Lines stream to S3 as they are made; a DICOM file is copied as sent, once judged.
+        sink: MultipartWriter | _Discard = (
+            _Discard()
+            if output_format == "dicom"
+            else self.objects.writer(bucket=output.bucket, key=output.key, content_type=content_type)
+        )
+        try:
+            body = self.objects.open(self.settings.input_bucket, claimed.object_key)
             try:
                 result = inspect_stream(body, declared, sink, rules=self.rules.for_partner(claimed.partner_id))
             finally:
                 body.close()
-            duration_ms = round((time.perf_counter() - started) * 1000, 3)
+            measure(Metric.BYTES_RECEIVED, result.size, MetricUnit.Bytes)
             if result.ok:
-                sink.seek(0)
-                return self._processed(claimed, result, sink, duration_ms, queued_ms)
+                self._store_output(claimed, sink, output)
+        except BaseException:
+            sink.abort()
+            raise
+        duration_ms = round((time.perf_counter() - started) * 1000, 3)
+        measure(Metric.PROCESSING_DURATION, duration_ms)
+        if result.ok:
+            return self._processed(claimed, result, output, duration_ms, queued_ms)
+        sink.abort()
         return self._quarantined(claimed, result, duration_ms, queued_ms)
 
+    def _store_output(self, claimed: FileRecord, sink: MultipartWriter | _Discard, output: OutputLocation) -> None:
+        if isinstance(sink, MultipartWriter):
+            sink.complete()
+            return
+        self.objects.copy(
+            source_bucket=self.settings.input_bucket,
+            source_key=claimed.object_key,
+            bucket=output.bucket,
+            key=output.key,
+        )
+
     def _processed(
-        self, claimed: FileRecord, result: Inspection, sink: IO[bytes], duration_ms: float, queued_ms: float | None
+        self,
+        claimed: FileRecord,
+        result: Inspection,
+        output: OutputLocation,
+        duration_ms: float,
+        queued_ms: float | None,
     ) -> FileState:
-        suffix, content_type = OUTPUTS[result.output_format]
-        key = f"processed/{claimed.partner_id}/{claimed.file_id}{suffix}"
-        self.objects.upload(sink, bucket=self.settings.output_bucket, key=key, content_type=content_type)
         self._record_outcome(
             claimed,
             FileState.PROCESSED,
             details=_details(result, duration_ms, queued_ms),
-            output=OutputLocation(
-                bucket=self.settings.output_bucket, key=key, format=result.output_format, size=result.output_size
-            ),
+            output=output.model_copy(update={"size": result.output_size}),
         )
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
+        count(Metric.FILES_PROCESSED)
         logger.info("processed", extra={"file_id": claimed.file_id, "rows": result.rows, "duration_ms": duration_ms})
         return FileState.PROCESSED
 
     def _quarantined(
         self, claimed: FileRecord, result: Inspection, duration_ms: float, queued_ms: float | None
     ) -> FileState:
-        key = f"quarantine/{claimed.partner_id}/{claimed.file_id}"
+        key = quarantine_key(claimed.partner_id, claimed.file_id)
         self.objects.copy(
             source_bucket=self.settings.input_bucket,
             source_key=claimed.object_key,
@@ -172,19 +233,21 @@ class Processor:
         self._record_outcome(
             claimed,
             FileState.QUARANTINED,
-            reasons=list(result.reasons),
+            reasons=result.reasons,
             details=_details(result, duration_ms, queued_ms),
             quarantine=ObjectLocation(bucket=self.settings.quarantine_bucket, key=key),
         )
         self.objects.delete(self.settings.input_bucket, claimed.object_key)
+        count(Metric.FILES_QUARANTINED)
+        count_reasons(codes)
         logger.info("quarantined", extra={"file_id": claimed.file_id, "reasons": codes})
         return FileState.QUARANTINED
 
-    def _fail(self, claimed: FileRecord, err: Exception) -> None:
+    def _fail(self, claimed: FileRecord, err: Exception, *, last_delivery: bool) -> None:
         # Our own errors' messages never quote data; a library's may.
         fields = exception_fields(err, message_is_ours=isinstance(err, ScalperError))
         logger.error("processing failed", extra={"file_id": claimed.file_id, "attempt": claimed.attempts, **fields})
-        retryable = claimed.attempts < self.settings.max_attempts
+        retryable = not last_delivery
         then = (
             "it will be retried."
             if retryable
@@ -195,6 +258,9 @@ class Processor:
             message=f"Processing failed ({type(err).__name__}); {then}",
             retryable=retryable,
         )
+        count(Metric.FILES_FAILED)
+        if not retryable:
+            count(Metric.FILES_FAILED_FINAL)
         try:
             self._record_outcome(claimed, FileState.FAILED, error=error)
             self.alerts.publish(
@@ -211,29 +277,103 @@ class Processor:
             # The original error is what matters; the lease expiry lets a retry take over.
             logger.exception("could not record the failure", extra={"file_id": claimed.file_id})
 
-    def _record_outcome(self, claimed: FileRecord, state: FileState, **changes: object) -> None:
-        """Write the attempt's outcome; ``finished_at`` only for a final state."""
+    def _record_outcome(
+        self,
+        claimed: FileRecord,
+        state: FileState,
+        *,
+        reasons: Sequence[Reason] = (),
+        error: ProcessingError | None = None,
+        **changes: object,
+    ) -> None:
+        """Write the attempt's outcome and add it to the history; ``finished_at`` only for
+        a final state, and the time from the declaration for a file's first verdict."""
         now = self.now()
-        finished = {"finished_at": now} if state in (FileState.PROCESSED, FileState.QUARANTINED) else {}
-        update = {"state": state, "updated_at": now, "lease_expires_at": None, **finished, **changes}
+        final = state in (FileState.PROCESSED, FileState.QUARANTINED)
+        attempt = Attempt(
+            attempt=claimed.attempts,
+            state=state,
+            reasons=[reason.code for reason in reasons],
+            error=error.code if error else None,
+            started_at=claimed.updated_at,
+            finished_at=now,
+        )
+        update = {
+            "state": state,
+            "updated_at": now,
+            "lease_expires_at": None,
+            "due_at": None,
+            "reasons": list(reasons),
+            "error": error,
+            "history": with_attempt(claimed.history, attempt),
+            **({"finished_at": now} if final else {}),
+            **changes,
+        }
         self.files.finish(claimed, claimed.model_copy(update=update))
+        if final and not claimed.history:
+            measure(Metric.PRESIGN_TO_FINAL_LATENCY, _milliseconds(now - claimed.created_at))
 
     def _quarantine_orphan(self, ref: S3ObjectRef, partner_id: str, file_id: str) -> None:
-        key = f"orphans/{partner_id}/{file_id}"
+        payload = {"partner_id": partner_id, "file_id": file_id}
+        self._move_aside(ref, f"orphans/{partner_id}/{file_id}", "file.orphaned", "upload without a record", payload)
+
+    def _set_aside(self, ref: S3ObjectRef) -> None:
+        """Move an object whose key we did not make (a partner id that is not a slug, a
+        key written by hand) to the quarantine bucket, and alert. Logs and the alert name
+        it by a digest of its key: a key written by hand can hold a file name."""
+        digest = hashlib.sha256(ref.key.encode()).hexdigest()
+        found = _FILE_ID.search(ref.key)
+        payload = {"key_sha256": digest, "key_length": len(ref.key), "file_id": found.group(0) if found else None}
+        self._move_aside(
+            ref,
+            SET_ASIDE_PREFIX + digest,
+            "object.unparseable",
+            "upload under a key the pipeline did not make",
+            payload,
+            metadata={"original-key": quote(ref.key, safe="/")[:_ORIGINAL_KEY_CHARS]},
+        )
+
+    def _move_aside(
+        self,
+        ref: S3ObjectRef,
+        key: str,
+        event: str,
+        what: str,
+        payload: Mapping[str, object],
+        metadata: dict[str, str] | None = None,
+    ) -> None:
+        """Copy an object we will not process to the quarantine bucket, alert, then delete
+        it: never dropped. A redelivery finds it moved and is acknowledged."""
+        ids = {"file_id": payload.get("file_id"), "key_sha256": payload.get("key_sha256")}
         try:
             self.objects.copy(
-                source_bucket=ref.bucket, source_key=ref.key, bucket=self.settings.quarantine_bucket, key=key
+                source_bucket=ref.bucket,
+                source_key=ref.key,
+                bucket=self.settings.quarantine_bucket,
+                key=key,
+                metadata=metadata,
             )
         except ObjectMissing:
-            logger.info("orphan already moved", extra={"file_id": file_id})  # a redelivery
+            logger.info("object already moved aside", extra=ids)  # a redelivery
             return
-        self.alerts.publish(
-            "file.orphaned",
-            "Silent Scalper: upload without a record",
-            {"partner_id": partner_id, "file_id": file_id, "quarantine_key": key},
-        )
+        self.alerts.publish(event, f"Silent Scalper: {what}", {**payload, "quarantine_key": key})
         self.objects.delete(ref.bucket, ref.key)
-        logger.warning("orphan object quarantined", extra={"file_id": file_id})
+        count(Metric.OBJECTS_SET_ASIDE)
+        logger.warning(f"{what}: moved aside", extra=ids)
+
+
+class _Discard:
+    """The sink of a DICOM file's inspection: its output is the input, copied by S3."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def abort(self) -> None:
+        """Nothing was written."""
+
+
+def _output_format(content_type: str) -> str:
+    return next(v.output_format for v in VALIDATORS if content_type in v.content_types)
 
 
 def _details(result: Inspection, duration_ms: float, queued_ms: float | None) -> FileDetails:

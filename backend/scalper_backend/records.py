@@ -15,6 +15,14 @@ from scalper_inspection import DicomSummary, FormulaCells
 
 from .models import FileState, Reason
 
+# A record keeps this many attempts in its history, the latest ones (``attempts`` counts
+# them all): 20 entries of at most 20 reason codes stay far below DynamoDB's 400 KB item.
+MAX_HISTORY = 20
+MAX_HISTORY_CODES = 20
+# The sweeper's index spreads the open records over this many partition keys, so that no
+# single partition takes every state change of every file (1,000 writes/s per partition).
+DUE_SHARDS = 4
+
 UPLOAD_PREFIX = "uploads/"
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
 FILE_ID_PATTERN = r"^f_[0-9a-hjkmnp-tv-z]{26}$"
@@ -37,6 +45,11 @@ def object_key(partner_id: str, file_id: str) -> str:
     return f"{UPLOAD_PREFIX}{partner_id}/{file_id}"
 
 
+def quarantine_key(partner_id: str, file_id: str) -> str:
+    """The quarantine-bucket key of a quarantined file's bytes."""
+    return f"quarantine/{partner_id}/{file_id}"
+
+
 def parse_object_key(key: str) -> tuple[str, str] | None:
     """``(partner_id, file_id)`` for a key made by :func:`object_key`, else ``None``."""
     match = _OBJECT_KEY.match(key)
@@ -50,6 +63,11 @@ def duplicate_key(sha256: str, filename: str) -> str:
     from file ids (it never matches ``FILE_ID_PATTERN``, so the API cannot read it).
     """
     return "dup#" + hashlib.sha256(f"{sha256}/{filename}".encode()).hexdigest()
+
+
+def due_shard(file_id: str) -> str:
+    """The partition of the sweeper's index a file's record lives in while it is open."""
+    return f"due#{hashlib.sha256(file_id.encode()).digest()[0] % DUE_SHARDS}"
 
 
 def utcnow() -> datetime:
@@ -96,6 +114,25 @@ class FileDetails(BaseModel):
     queued_ms: float | None = Field(default=None, description="From the upload to the start of processing.")
 
 
+class Attempt(BaseModel):
+    """How one processing attempt ended: ids, codes and times only, bounded in size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    attempt: int
+    state: FileState
+    reasons: list[str] = Field(default_factory=list, description="Reason codes (a closed set), at most 20.")
+    error: str | None = Field(default=None, description="The error code of a failed attempt.")
+    started_at: Timestamp | None = None
+    finished_at: Timestamp
+
+
+def with_attempt(history: list[Attempt], attempt: Attempt) -> list[Attempt]:
+    """The history with one more attempt, keeping the latest `MAX_HISTORY`."""
+    bounded = attempt.model_copy(update={"reasons": [code[:64] for code in attempt.reasons[:MAX_HISTORY_CODES]]})
+    return [*history, bounded][-MAX_HISTORY:]
+
+
 class FileFields(BaseModel):
     """What partners may see of a file (the API's ``FileView`` is exactly this)."""
 
@@ -118,6 +155,9 @@ class FileFields(BaseModel):
     output: OutputLocation | None = None
     quarantine: ObjectLocation | None = None
     error: ProcessingError | None = None
+    history: list[Attempt] = Field(
+        default_factory=list, description="How earlier attempts ended (reprocessing, retries), oldest first."
+    )
 
 
 class MultipartUpload(BaseModel):
@@ -136,6 +176,10 @@ class FileRecord(FileFields):
     partner_id: str
     object_key: str
     lease_expires_at: Timestamp | None = None
+    # When the sweeper must look at the file if nothing else happened to it: a pending
+    # upload's URL expiry plus a grace, a processing attempt's lease, a queued reprocess's
+    # wait. Set only while the file is open (the sweeper's index is sparse).
+    due_at: Timestamp | None = None
     multipart: MultipartUpload | None = None
     # The declared SHA-256 of each part, 32 bytes each in part order: what each part URL
     # is signed over and what CompleteMultipartUpload is given. Dropped once processing

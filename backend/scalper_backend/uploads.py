@@ -14,6 +14,7 @@ from .adapters.files_table import FilesTable, UniqueName
 from .adapters.objects import Objects
 from .api.schemas import MAX_PART_TARGETS, FileView, UploadRequest, UploadTarget, UploadTicket
 from .config import Settings
+from .deadlines import keep_open, upload_deadline
 from .errors import Conflict, DuplicateRace, FileTooLarge, StateConflict, StoreError, UnsupportedContentType
 from .listing import checked_file_id, get_record
 from .models import MAX_SINGLE_PUT_BYTES, SUPPORTED_CONTENT_TYPES, VOID_STATES, FileState
@@ -96,7 +97,7 @@ def create_upload(
         holder_id = files.name_holder(partner_id, name) if name else None
         holder = files.get(partner_id, holder_id) if holder_id else None
         if holder is not None and holder.state not in VOID_STATES:
-            return _ticket_for_existing(holder, settings=settings, objects=objects, now=now())
+            return _ticket_for_existing(holder, settings=settings, files=files, objects=objects, now=now())
         # A void holder (or one whose record is gone) gives its name up to the new file.
         record = _new_record(request, partner_id, content_type, now(), settings=settings, objects=objects)
         try:
@@ -154,7 +155,9 @@ def declare_upload(
     if isinstance(outcome, UploadTicket):
         return outcome, False
     record = get_record(files, partner_id, outcome.file_id)
-    return ticket_for(record, duplicate_of=outcome.duplicate_of, settings=settings, objects=objects, now=utcnow()), True
+    ticket = ticket_for(record, duplicate_of=outcome.duplicate_of, settings=settings, objects=objects, now=utcnow())
+    keep_open(record, files=files, settings=settings, now=utcnow())
+    return ticket, True
 
 
 def ticket_for(
@@ -211,10 +214,14 @@ def _check_single_put(request: UploadRequest) -> None:
         raise FileTooLarge(f"size {request.size} is over what one PUT holds ({MAX_SINGLE_PUT_BYTES}); send parts.")
 
 
-def _ticket_for_existing(holder: FileRecord, *, settings: Settings, objects: Objects, now: datetime) -> UploadTicket:
+def _ticket_for_existing(
+    holder: FileRecord, *, settings: Settings, files: FilesTable, objects: Objects, now: datetime
+) -> UploadTicket:
     """A file still awaiting its bytes gets fresh targets; any other has nothing to send."""
     duplicate_of = None if holder.awaiting_bytes else holder.file_id
-    return ticket_for(holder, duplicate_of=duplicate_of, settings=settings, objects=objects, now=now)
+    ticket = ticket_for(holder, duplicate_of=duplicate_of, settings=settings, objects=objects, now=now)
+    keep_open(holder, files=files, settings=settings, now=now)
+    return ticket
 
 
 def _new_record(
@@ -239,6 +246,7 @@ def _new_record(
         object_key=object_key(partner_id, file_id),
         created_at=created,
         updated_at=created,
+        due_at=upload_deadline(created, settings),
     )
     if request.parts is None or request.part_size is None:
         return record

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scalper_inspection import DicomSummary, FormulaCells, Reason
 
 __all__ = [
+    "Attempt",
     "CompleteRequest",
     "CompletedPart",
     "ErrorDetail",
@@ -187,6 +188,17 @@ class FileDetails(_Payload):
     queued_ms: float | None = None
 
 
+class Attempt(_Payload):
+    """How one earlier processing attempt ended (``FileRecord.history``)."""
+
+    attempt: int
+    state: FileState
+    reasons: list[str] = Field(default_factory=list)
+    error: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime
+
+
 class FileRecord(_Payload):
     """One file, as returned by ``GET /files/{file_id}``."""
 
@@ -207,6 +219,7 @@ class FileRecord(_Payload):
     output: OutputLocation | None = None
     quarantine: QuarantineLocation | None = None
     error: ProcessingError | None = None
+    history: list[Attempt] = Field(default_factory=list)
 
     @property
     def is_final(self) -> bool:

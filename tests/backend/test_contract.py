@@ -8,7 +8,7 @@ import pytest
 import silent_scalper.models as sdk
 from scalper_backend.api import schemas
 from scalper_backend.models import FileState, Reason
-from scalper_backend.records import FileDetails, ObjectLocation, OutputLocation, ProcessingError
+from scalper_backend.records import Attempt, FileDetails, ObjectLocation, OutputLocation, ProcessingError
 
 PAIRS = [
     (schemas.FileView, sdk.FileRecord),
@@ -30,6 +30,7 @@ PAIRS = [
     (ObjectLocation, sdk.QuarantineLocation),
     (ProcessingError, sdk.ProcessingError),
     (Reason, sdk.Reason),
+    (Attempt, sdk.Attempt),
 ]
 
 

@@ -28,7 +28,7 @@ from samtranslator.parser.parser import Parser
 from samtranslator.translator.translator import Translator
 from samtranslator.yaml_helper import yaml_parse
 
-from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
+from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_DUE_INDEX, BY_STATE_INDEX
 from scalper_backend.config import Settings
 
 # moto reports each MOTO_IGNORES resource it skips; the first test checks which were skipped.
@@ -58,6 +58,8 @@ MOTO_CANNOT_CREATE = {
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::Account",
     "AWS::Lambda::Permission",
+    # Its body names the alarms' ARNs, and moto creates no alarms (MOTO_IGNORES).
+    "AWS::CloudWatch::Dashboard",
 }
 # moto's CloudFormation accepts these and creates nothing; checked on the template too.
 MOTO_IGNORES = {
@@ -210,7 +212,7 @@ def test_tables_have_their_keys_indexes_and_the_stack_key(deployed):
         ("partner_id", "HASH"),
         ("file_id", "RANGE"),
     ]
-    assert {i["IndexName"] for i in files["GlobalSecondaryIndexes"]} == {BY_CREATED_INDEX, BY_STATE_INDEX}
+    assert {i["IndexName"] for i in files["GlobalSecondaryIndexes"]} == {BY_CREATED_INDEX, BY_STATE_INDEX, BY_DUE_INDEX}
     partners = dynamodb.describe_table(TableName=deployed.physical["PartnersTable"])["Table"]
     assert [(k["AttributeName"], k["KeyType"]) for k in partners["KeySchema"]] == [("principal", "HASH")]
     for table in _of_type(deployed.translated, "AWS::DynamoDB::Table").values():  # MOTO_DROPS
@@ -239,7 +241,14 @@ def test_alerts_topic_is_encrypted_with_the_rotated_stack_key(deployed):
 
 def test_log_groups_are_retained_and_encrypted(deployed):
     groups = deployed.client("logs").describe_log_groups(logGroupNamePrefix=f"/scalper/{STACK}/")["logGroups"]
-    assert {g["logGroupName"].rsplit("/", 1)[1] for g in groups} == {"presign", "status", "processor", "api-access"}
+    assert {g["logGroupName"].rsplit("/", 1)[1] for g in groups} == {
+        "presign",
+        "status",
+        "processor",
+        "reprocess",
+        "sweeper",
+        "api-access",
+    }
     assert {g["retentionInDays"] for g in groups} == {90}
     for group in _of_type(deployed.translated, "AWS::Logs::LogGroup").values():  # MOTO_DROPS
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -297,6 +306,7 @@ ROUTES = {
     ("GET", "/files/{file_id}"): "StatusFunction",
     ("GET", "/files"): "StatusFunction",
     ("GET", "/rules"): "StatusFunction",
+    ("POST", "/files/{file_id}/reprocess"): "ReprocessFunction",
 }
 
 
@@ -332,9 +342,22 @@ def test_the_usage_plan_covers_the_stage_and_api_gateway_may_invoke_each_api_fun
     (plan,) = _of_type(deployed.translated, "AWS::ApiGateway::UsagePlan").values()
     assert [s["ApiId"] for s in plan["Properties"]["ApiStages"]] == [{"Ref": "ScalperApi"}]
     permissions = _of_type(deployed.translated, "AWS::Lambda::Permission").values()
-    invoked = {p["Properties"]["FunctionName"]["Ref"] for p in permissions}
-    assert invoked == {"PresignFunction", "StatusFunction"}
-    assert {p["Properties"]["Principal"] for p in permissions} == {"apigateway.amazonaws.com"}
+    by_api = {
+        p["Properties"]["FunctionName"]["Ref"] for p in permissions if "apigateway" in p["Properties"]["Principal"]
+    }
+    assert by_api == {"PresignFunction", "StatusFunction", "ReprocessFunction"}
+
+
+def test_the_sweeper_runs_every_five_minutes_on_an_eventbridge_rule(deployed):
+    rules = deployed.client("events").list_rules()["Rules"]
+    (rule,) = [r for r in rules if r["Name"] == deployed.physical["SweeperFunctionEveryFiveMinutes"]]
+    assert (rule["ScheduleExpression"], rule["State"]) == ("rate(5 minutes)", "ENABLED")
+    (target,) = deployed.client("events").list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert target["Arn"].endswith(f":function:{deployed.physical['SweeperFunction']}")
+    permissions = _of_type(deployed.translated, "AWS::Lambda::Permission").values()
+    (allowed,) = [p["Properties"] for p in permissions if p["Properties"]["Principal"] == "events.amazonaws.com"]
+    assert allowed["FunctionName"] == {"Ref": "SweeperFunction"}
+    assert allowed["SourceArn"] == {"Fn::GetAtt": ["SweeperFunctionEveryFiveMinutes", "Arn"]}
 
 
 def test_functions_log_to_their_own_groups(deployed):

@@ -1,9 +1,11 @@
-"""No file name, metadata value or file content reaches a log line or an alert, whatever
-becomes of the file: processed, quarantined or failed, a library's exception included.
+"""No file name, metadata value, file content or patient name reaches a log line, a metric
+or an alert, whatever becomes of the file: processed, quarantined or failed, a library's
+exception included, a DICOM file's patient tags too.
 
 The handlers run as Lambda runs them, and the logs are read as they ship: the "scalper"
 logger at INFO (template.yaml's level) with its Powertools formatter, plus what the Lambda
 runtime itself writes for an error a handler raises (its message and stack trace).
+Metrics are read as they ship too: the Embedded Metric Format lines the functions print.
 tests/e2e/test_logs.py checks the same through the local stack.
 """
 
@@ -57,20 +59,20 @@ def _invoke(handler: Callable[[dict[str, Any], Any], Any], event: dict[str, Any]
 
 
 @pytest.fixture
-def upload(backend, load_event) -> Callable[[bytes], str]:
+def upload(backend, load_event) -> Callable[..., str]:
     """Declare a file named and described with canaries (presign handler), store its bytes."""
     backend.clients["dynamodb"].put_item(
         TableName=backend.settings.partners_table,
         Item={"principal": {"S": "apikey:key0000001"}, "partner_id": {"S": "acme"}},
     )
 
-    def _upload(body: bytes) -> str:
+    def _upload(body: bytes, content_type: str = "text/csv") -> str:
         event = load_event("api_post_upload")
         event["body"] = json.dumps(
             {
                 "filename": CANARIES.filename,
                 "size": len(body),
-                "content_type": "text/csv",
+                "content_type": content_type,
                 "sha256": hashlib.sha256(body).hexdigest(),
                 "metadata": {"clinic": CANARIES.metadata},
             }
@@ -100,32 +102,55 @@ def _alerts(backend) -> str:
     return "\n".join(m["Body"] for m in messages.get("Messages", []))
 
 
-def _outcome(backend, logs: io.StringIO, runtime: str, file_id: str) -> tuple[FileState, list[str]]:
-    """The file's state, and the canaries found in the logs, the runtime's output and the alerts."""
+def _outcome(backend, logs: io.StringIO, runtime: str, file_id: str, stdout: str) -> tuple[FileState, list[str]]:
+    """The file's state, and the canaries found in the logs, the runtime's output, the
+    metrics (EMF lines on standard output), the alerts and the record partners read."""
     record = backend.deps.files.get("acme", file_id)
     assert record is not None and file_id in logs.getvalue()  # the logs were captured
-    written = "\n".join([logs.getvalue(), runtime, _alerts(backend)])
+    metrics = [line for line in stdout.splitlines() if line.startswith('{"_aws"')]
+    assert metrics  # the metrics were captured
+    view = record.model_dump_json(exclude={"filename", "metadata"})
+    written = "\n".join([logs.getvalue(), runtime, *metrics, _alerts(backend), view])
     return record.state, CANARIES.found_in(written)
 
 
-def test_a_processed_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(backend, load_event, logs, upload):
+def test_a_processed_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(
+    backend, load_event, logs, upload, capsys
+):
     file_id = upload(CANARIES.valid_csv)
 
     runtime = _deliver(backend, load_event, file_id)
 
-    assert _outcome(backend, logs, runtime, file_id) == (FileState.PROCESSED, [])
+    assert _outcome(backend, logs, runtime, file_id, capsys.readouterr().out) == (FileState.PROCESSED, [])
 
 
-def test_a_quarantined_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(backend, load_event, logs, upload):
+@pytest.mark.parametrize(
+    ("body", "state"),
+    [(CANARIES.dicom, FileState.PROCESSED), (CANARIES.dicom[:1000], FileState.QUARANTINED)],
+    ids=["processed", "quarantined"],
+)
+def test_a_dicom_files_patient_name_reaches_no_log_metric_alert_or_record(
+    backend, load_event, logs, upload, capsys, body, state
+):
+    file_id = upload(body, "application/dicom")
+
+    runtime = _deliver(backend, load_event, file_id)
+
+    assert _outcome(backend, logs, runtime, file_id, capsys.readouterr().out) == (state, [])
+
+
+def test_a_quarantined_file_leaves_no_name_metadata_or_content_in_logs_or_alerts(
+    backend, load_event, logs, upload, capsys
+):
     file_id = upload(CANARIES.ragged_csv)
 
     runtime = _deliver(backend, load_event, file_id)
 
-    assert _outcome(backend, logs, runtime, file_id) == (FileState.QUARANTINED, [])
+    assert _outcome(backend, logs, runtime, file_id, capsys.readouterr().out) == (FileState.QUARANTINED, [])
 
 
 def test_a_file_failed_by_a_store_fault_leaves_no_name_metadata_or_content_in_logs_or_alerts(
-    backend, load_event, logs, upload
+    backend, load_event, logs, upload, capsys
 ):
     file_id = upload(CANARIES.valid_csv)
     backend.clients["s3"].delete_bucket(Bucket=backend.settings.output_bucket)  # the write of the output fails
@@ -133,10 +158,12 @@ def test_a_file_failed_by_a_store_fault_leaves_no_name_metadata_or_content_in_lo
     runtime = _deliver(backend, load_event, file_id)
 
     assert "NoSuchBucket" in logs.getvalue() + runtime
-    assert _outcome(backend, logs, runtime, file_id) == (FileState.FAILED, [])
+    assert _outcome(backend, logs, runtime, file_id, capsys.readouterr().out) == (FileState.FAILED, [])
 
 
-def test_a_library_error_quoting_the_content_reaches_no_log_line(backend, load_event, logs, upload, monkeypatch):
+def test_a_library_error_quoting_the_content_reaches_no_log_line(
+    backend, load_event, logs, upload, monkeypatch, capsys
+):
     file_id = upload(CANARIES.valid_csv)
 
     def parse_quoting_its_input(body: Any, *args: Any, **kwargs: Any) -> Any:
@@ -147,4 +174,4 @@ def test_a_library_error_quoting_the_content_reaches_no_log_line(backend, load_e
     runtime = _deliver(backend, load_event, file_id)
 
     assert "ValueError" in logs.getvalue()
-    assert _outcome(backend, logs, runtime, file_id) == (FileState.FAILED, [])
+    assert _outcome(backend, logs, runtime, file_id, capsys.readouterr().out) == (FileState.FAILED, [])

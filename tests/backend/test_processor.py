@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import pytest
 
+from scalper_backend.adapters.streaming import MultipartWriter
 from scalper_backend.api.schemas import UploadRequest
 from scalper_backend.errors import FileBusy, StoreError
 from scalper_backend.models import FileState
@@ -104,12 +106,11 @@ def test_quarantine_publishes_one_alert_with_ids_and_reason_codes_only(backend):
 
 def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(backend, monkeypatch):
     ref = _declare_and_put(backend, GOOD_CSV)
-    objects = backend.deps.objects
 
     def broken_upload(*args, **kwargs):
-        raise StoreError("UploadObject failed: SlowDown")
+        raise StoreError("PutObject failed: SlowDown")
 
-    monkeypatch.setattr(objects, "upload", broken_upload)
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
         backend.deps.processor.process(ref)
     failed = _record(backend, ref)
@@ -133,11 +134,11 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
         )
 
     def broken_upload(*args, **kwargs):
-        raise StoreError("UploadObject failed: SlowDown")
+        raise StoreError("PutObject failed: SlowDown")
 
-    monkeypatch.setattr(backend.deps.objects, "upload", broken_upload)
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
-        backend.deps.processor.process(ref)
+        backend.deps.processor.process(ref, delivery=backend.settings.max_attempts)
 
     failed = _record(backend, ref)
     assert failed.attempts == backend.settings.max_attempts
@@ -145,6 +146,30 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
     assert "gave up after 5 attempts" in failed.error.message
     (alert,) = _alerts(backend)
     assert alert["event"] == "file.failed" and alert["final"] is True
+
+
+def test_a_fresh_event_after_a_final_failure_has_its_own_deliveries_left(backend, monkeypatch):
+    # A file that failed for good is reprocessed (or its event redriven): its attempts
+    # run past the queue's max receives, but this event has been delivered once.
+    ref = _declare_and_put(backend, GOOD_CSV)
+    partner, file_id = ref.key.split("/")[1:]
+    for hours_ago in range(backend.settings.max_attempts, 0, -1):
+        backend.deps.files.claim(
+            partner, file_id, now=utcnow() - timedelta(hours=hours_ago), lease=timedelta(minutes=15)
+        )
+
+    def broken_upload(*args, **kwargs):
+        raise StoreError("PutObject failed: SlowDown")
+
+    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref, delivery=1)
+
+    failed = _record(backend, ref)
+    assert failed.attempts == backend.settings.max_attempts + 1
+    assert failed.error is not None and failed.error.retryable
+    (alert,) = _alerts(backend)
+    assert alert["final"] is False
 
 
 def test_file_held_by_a_live_attempt_is_busy(backend):
@@ -197,11 +222,30 @@ def test_object_without_a_record_is_quarantined_as_an_orphan(backend):
 
 
 @pytest.mark.parametrize("key", ["other/acme/f_01jdq3w6x1f8m3zq1v6k7c2n4r", "uploads/../acme/x", "uploads/ACME/f_1"])
-def test_object_outside_our_keys_is_ignored(backend, key):
-    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+def test_object_under_a_key_we_did_not_make_is_set_aside_with_an_alert(backend, key):
+    s3 = backend.clients["s3"]
+    s3.put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
 
     assert backend.deps.processor.process(S3ObjectRef(bucket=backend.settings.input_bucket, key=key)) is None
-    backend.clients["s3"].head_object(Bucket=backend.settings.input_bucket, Key=key)  # untouched
+
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    moved = s3.get_object(Bucket=backend.settings.quarantine_bucket, Key=f"orphans/unparsed/{digest}")
+    assert moved["Body"].read() == b"x" and moved["Metadata"]["original-key"] == quote(key, safe="/")
+    assert s3.list_objects_v2(Bucket=backend.settings.input_bucket, Prefix=key).get("KeyCount", 0) == 0
+    (alert,) = _alerts(backend)
+    assert (alert["event"], alert["key_sha256"]) == ("object.unparseable", digest)
+    assert key not in json.dumps(alert)  # named by its digest only
+
+
+def test_a_redelivered_unparseable_key_is_acknowledged_once_set_aside(backend):
+    key = "uploads/North_Side/f_01jdq3w6x1f8m3zq1v6k7c2n4r"
+    backend.clients["s3"].put_object(Bucket=backend.settings.input_bucket, Key=key, Body=b"x")
+    ref = S3ObjectRef(bucket=backend.settings.input_bucket, key=key)
+    backend.deps.processor.process(ref)
+
+    assert backend.deps.processor.process(ref) is None
+    (alert,) = _alerts(backend)
+    assert alert["file_id"] == "f_01jdq3w6x1f8m3zq1v6k7c2n4r"  # the id as we issue them, found in the key
 
 
 def test_redelivered_orphan_event_is_acknowledged_once_moved(backend):
@@ -212,3 +256,56 @@ def test_redelivered_orphan_event_is_acknowledged_once_moved(backend):
 
     assert backend.deps.processor.process(ref) is None  # no error: nothing left to move
     assert [a["event"] for a in _alerts(backend)] == ["file.orphaned"]
+
+
+# -- the streamed output is never left half-written
+
+# 2.4 MB of two-column rows become about 10.8 MB of JSON Lines: one 8 MiB part goes to S3
+# before the end of the input is read.
+LARGE_CSV = b"a,b\n" + b"1,2\n" * 600_000
+
+
+@pytest.fixture
+def parts_at_abort(monkeypatch) -> list[int]:
+    """How many parts each aborted output had sent to S3 when it was aborted."""
+    seen: list[int] = []
+    abort = MultipartWriter.abort
+
+    def counting_abort(self: MultipartWriter) -> None:
+        seen.append(self.part_count)
+        abort(self)
+
+    monkeypatch.setattr(MultipartWriter, "abort", counting_abort)
+    return seen
+
+
+def _output_left(backend, ref: S3ObjectRef) -> tuple[list[str], int]:
+    """The multipart uploads still open in the output bucket, and the objects under the file's key."""
+    s3, bucket = backend.clients["s3"], backend.settings.output_bucket
+    uploads = [u["Key"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    prefix = "processed/acme/" + ref.key.rsplit("/", 1)[1]
+    return uploads, s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("KeyCount", 0)
+
+
+def test_a_file_quarantined_after_its_output_began_leaves_no_output_and_no_upload(backend, parts_at_abort):
+    ref = _declare_and_put(backend, LARGE_CSV + b"3\n")  # the last row is ragged
+
+    assert backend.deps.processor.process(ref) == FileState.QUARANTINED
+
+    assert parts_at_abort and parts_at_abort[0] >= 1  # the output had begun to stream
+    assert _output_left(backend, ref) == ([], 0)
+
+
+def test_a_fault_after_parts_were_sent_aborts_the_output_upload(backend, monkeypatch, parts_at_abort):
+    ref = _declare_and_put(backend, LARGE_CSV)
+
+    def refused(self: MultipartWriter) -> None:
+        raise StoreError("CompleteMultipartUpload failed: InternalError")
+
+    monkeypatch.setattr(MultipartWriter, "complete", refused)
+    with pytest.raises(StoreError):
+        backend.deps.processor.process(ref)
+
+    assert _record(backend, ref).state == FileState.FAILED
+    assert parts_at_abort and parts_at_abort[0] >= 1
+    assert _output_left(backend, ref) == ([], 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_STATE_INDEX
+from scalper_backend.adapters.files_table import BY_CREATED_INDEX, BY_DUE_INDEX, BY_STATE_INDEX
 from scalper_backend.api.openapi import openapi_document
 from scalper_backend.config import Settings
 from scalper_backend.errors import ConfigurationError
@@ -41,7 +41,7 @@ def test_template_sets_exactly_the_variables_settings_read(template):
 
 def test_files_table_has_the_indexes_the_code_queries(template):
     indexes = {i["IndexName"] for i in template.properties("FilesTable")["GlobalSecondaryIndexes"]}
-    assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX}
+    assert indexes == {BY_CREATED_INDEX, BY_STATE_INDEX, BY_DUE_INDEX}
 
 
 @pytest.mark.parametrize("bucket", ALL_BUCKETS)
@@ -85,6 +85,8 @@ def test_the_key_lets_s3_notify_the_encrypted_queue_and_logs_encrypt(template):
         ("PresignFunction", {"s3", "dynamodb"}),
         ("StatusFunction", {"dynamodb"}),
         ("ProcessorFunction", {"s3", "sqs", "dynamodb", "sns"}),
+        ("ReprocessFunction", {"s3", "sqs", "dynamodb"}),
+        ("SweeperFunction", {"sqs", "dynamodb", "sns"}),
     ],
 )
 def test_each_function_may_use_the_key_only_through_the_services_it_calls(template, function, services):
@@ -128,6 +130,7 @@ def test_every_api_route_requires_an_api_key(template):
         ("GET", "/files/{file_id}"),
         ("GET", "/files"),
         ("GET", "/rules"),
+        ("POST", "/files/{file_id}/reprocess"),
     }
 
 
@@ -486,3 +489,87 @@ def test_the_key_outlives_the_stack_like_the_tables_it_encrypts(template):
 def test_deploy_doc_describes_every_parameter():
     documented = set(re.findall(r"^\| \**`(\w+)`\** \|", (ROOT / "docs" / "deploy.md").read_text(), re.M))
     assert documented == set(Template(ROOT / "template.yaml", stack_name="s", region="us-east-1").doc["Parameters"])
+
+
+def test_alarms_and_the_dashboard_name_only_metrics_the_functions_emit(template):
+    from scalper_backend.observability import Metric
+
+    emitted = {m.value for m in Metric}
+    namespace = template.resolve(template.function_environment("ProcessorFunction")["POWERTOOLS_METRICS_NAMESPACE"])
+    ours = [
+        query["MetricStat"]["Metric"]
+        for alarm in template.of_type("AWS::CloudWatch::Alarm")
+        for query in template.properties(alarm).get("Metrics", [])
+        if "MetricStat" in query
+    ]
+    assert ours and all(template.resolve(m["Namespace"]) == namespace for m in ours)
+    assert {m["MetricName"] for m in ours} <= emitted
+    body = template.properties("OperationsDashboard")["DashboardBody"]["Fn::Sub"][0]
+    named = set(re.findall(r'"(Files\w+|Bytes\w+|\w+Duration|\w+Latency|Attempts\w+|QuarantineReasons)"', body))
+    assert named and named <= emitted
+
+
+def test_the_duration_alarm_fires_at_80_percent_of_the_processors_timeout(template):
+    alarm = template.properties("ProcessorDurationAlarm")
+    assert alarm["Threshold"] == 0.8 * template.function_timeout("ProcessorFunction") * 1000
+
+
+@pytest.mark.parametrize(
+    ("alarm", "metric"),
+    [
+        ("ProcessorErrorsAlarm", "Errors"),
+        ("ProcessorThrottlesAlarm", "Throttles"),
+        ("ProcessorDurationAlarm", "Duration"),
+        ("DeadLetterQueueAlarm", "ApproximateNumberOfMessagesVisible"),
+        ("UploadEventsAgeAlarm", "ApproximateAgeOfOldestMessage"),
+        ("SweeperErrorsAlarm", "Errors"),
+    ],
+)
+def test_each_operational_alarm_watches_its_metric_and_alerts(template, alarm, metric):
+    props = template.properties(alarm)
+    assert props["MetricName"] == metric and props["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_the_quarantine_rate_alarm_is_a_share_of_verdicts_with_a_minimum_volume(template):
+    props = template.properties("QuarantineRateAlarm")
+    (rate,) = [q for q in props["Metrics"] if q.get("ReturnData")]
+    assert {q["Id"] for q in props["Metrics"] if not q.get("ReturnData")} == {"quarantined", "processed"}
+    assert ">= 20" in rate["Expression"] and "100 * FILL(quarantined, 0)" in rate["Expression"]
+    assert props["Threshold"] == {"Ref": "QuarantineAlarmPercent"} and props["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_the_processor_needs_no_ephemeral_storage_its_output_streams(template):
+    assert "EphemeralStorage" not in template.properties("ProcessorFunction")
+
+
+def test_reprocess_and_sweeper_roles_hold_exactly_what_their_code_calls(template):
+    table, uploads = template.arn("FilesTable"), f"arn:aws:s3:::{template.physical_name('InputBucket')}/uploads/*"
+    quarantine = f"arn:aws:s3:::{template.physical_name('QuarantineBucket')}/quarantine/*"
+    queue = template.arn("UploadEventsQueue")
+    reprocess = {(a, r) for a, r in _grants(template, "ReprocessFunction") if not a.startswith("kms:")}
+    assert reprocess == {
+        *{(f"dynamodb:{a}", table) for a in ("GetItem", "UpdateItem", "PutItem")},
+        ("dynamodb:GetItem", template.arn("PartnersTable")),
+        ("s3:GetObject", quarantine),
+        ("s3:DeleteObject", quarantine),
+        *{(f"s3:{a}", uploads) for a in ("GetObject", "PutObject", "AbortMultipartUpload")},
+        ("s3:ListBucket", template.arn("InputBucket")),
+        ("s3:ListBucket", template.arn("QuarantineBucket")),
+        ("sqs:SendMessage", queue),
+    }
+    sweeper = {(a, r) for a, r in _grants(template, "SweeperFunction") if not a.startswith("kms:")}
+    assert sweeper == {
+        ("dynamodb:UpdateItem", table),
+        ("dynamodb:Query", f"{table}/index/by_due"),
+        ("s3:GetObject", uploads),
+        ("s3:AbortMultipartUpload", uploads),
+        ("s3:ListBucket", template.arn("InputBucket")),
+        ("sqs:SendMessage", queue),
+        ("sns:Publish", template.arn("AlertsTopic")),
+    }
+
+
+def test_the_processor_may_put_deferred_events_back_on_its_own_queue_only(template):
+    sqs = {(a, r) for a, r in _grants(template, "ProcessorFunction") if a.startswith("sqs:")}
+
+    assert sqs == {("sqs:SendMessage", template.arn("UploadEventsQueue"))}

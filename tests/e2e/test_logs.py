@@ -1,8 +1,11 @@
-"""Through the real path, no file name, metadata value or file content ever reaches a log
-line or an alert: for processed, quarantined and failed files alike.
+"""Through the real path, no file name, metadata value, file content or patient name ever
+reaches a log line, a metric or an alert: for processed, quarantined and failed files
+alike, DICOM scans included.
 
 A stack of its own runs at INFO (the level template.yaml sets) with its standard error,
-where every function logs, captured to a file; alerts land in its ``alerts-inbox`` queue.
+where every function logs and prints its metrics (Embedded Metric Format) and the local
+alerts printer writes each alert, captured to a file; alerts also land in its
+``alerts-inbox`` queue.
 Files are named, described and filled with canary strings. Two files fail for honest
 reasons of ours, no test seam involved: one whose object is gone when its notification
 is processed, one whose output cannot be written because the output bucket is gone.
@@ -11,6 +14,7 @@ is processed, one whose output cannot be written because the output bucket is go
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +32,7 @@ VALID, RAGGED = CANARIES.valid_csv, CANARIES.ragged_csv
 DECLARED = {"filename": CANARIES.filename, "metadata": {"clinic": CANARIES.metadata}}
 # The log line each outcome ends with, once the file's record is written.
 LAST_LINE = {"processed": "processed", "quarantined": "quarantined", "failed": "processing failed"}
+DICOM = {**DECLARED, "content_type": "application/dicom"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         file_ids = {
             "processed": stack.upload(VALID, declared=DECLARED)["file_id"],
             "quarantined": stack.upload(RAGGED, declared=DECLARED)["file_id"],
+            "a scan, processed": stack.upload(CANARIES.dicom, declared=DICOM)["file_id"],
+            "a scan, quarantined": stack.upload(CANARIES.dicom[:1000], declared=DICOM)["file_id"],
             "failed, its object gone": _declare_only(stack, VALID),
         }
         stack.notify_created(f"uploads/acme/{file_ids['failed, its object gone']}")
@@ -102,6 +109,8 @@ def test_each_file_ends_in_the_state_its_case_calls_for(run):
     assert run.states == {
         "processed": "processed",
         "quarantined": "quarantined",
+        "a scan, processed": "processed",
+        "a scan, quarantined": "quarantined",
         "failed, its object gone": "failed",
         "failed, its output not writable": "failed",
     }
@@ -121,5 +130,22 @@ def test_no_log_line_carries_a_file_name_metadata_value_or_content(run):
 def test_alerts_name_quarantined_and_failed_files_by_id_only(run):
     alerted = {file_id for file_id in run.file_ids.values() if any(file_id in alert for alert in run.alerts)}
 
-    assert alerted == {file_id for case, file_id in run.file_ids.items() if case != "processed"}
+    assert alerted == {
+        file_id for case, file_id in run.file_ids.items() if not case.endswith(", processed") and case != "processed"
+    }
     assert [alert for alert in run.alerts if CANARIES.found_in(alert)] == []
+
+
+def test_metrics_are_emitted_and_carry_no_name_content_or_patient(run):
+    metrics = [line for line in run.log.splitlines() if line.startswith('{"_aws"')]
+
+    names = {m["Name"] for line in metrics for d in json.loads(line)["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"FilesProcessed", "FilesQuarantined", "FilesFailed", "QuarantineReasons", "BytesReceived"} <= names
+    assert [line for line in metrics if CANARIES.found_in(line)] == []
+
+
+def test_the_alerts_printed_on_stderr_carry_no_name_content_or_patient(run):
+    printed = [line for line in run.log.splitlines() if line.startswith("alert: ")]
+
+    assert len(printed) >= 3
+    assert [line for line in printed if CANARIES.found_in(line)] == []

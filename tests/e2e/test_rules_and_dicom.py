@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,6 @@ CT = Path(get_testdata_file("CT_small.dcm") or "")
 def _declare(stack: Any, partner: str, *, content_type: str, size: int) -> Any:
     payload = {"filename": "f", "size": size, "content_type": content_type, "sha256": "0" * 64}
     return stack.api("POST", "/uploads", partner, json=payload)
-
-
-def _alerts_for(stack: Any, file_id: str, seconds: float = 4.0) -> list[dict[str, Any]]:
-    """Every alert about one file published within a few seconds."""
-    sqs = stack.aws("sqs")
-    url = sqs.get_queue_url(QueueName="scalper-local-alerts-inbox")["QueueUrl"]
-    found, deadline = [], time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
-            body = json.loads(message["Body"])
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            if body.get("file_id") == file_id:
-                found.append(body)
-    return found
 
 
 def test_the_api_serves_each_partner_its_rules(stack):
@@ -147,7 +132,7 @@ def test_five_100000_character_header_names_end_quarantined_with_one_alert(stack
     assert record["state"] == "quarantined"
     assert [reason["code"] for reason in record["reasons"]] == ["csv_no_header"]
     assert len(json.dumps(record)) < 10_000
-    alerts = _alerts_for(stack, ticket["file_id"])
+    alerts = stack.alerts(ticket["file_id"])
     assert [alert["event"] for alert in alerts] == ["file.quarantined"]
 
 
@@ -179,7 +164,7 @@ def test_no_patient_name_filename_or_file_content_reaches_logs_or_alerts(stack, 
         record = stack.wait_final(ticket["file_id"], partner=partner)
         assert record["state"] in {"processed", "quarantined"}
         assert MARKER not in json.dumps({k: v for k, v in record.items() if k != "filename"})
-        alerts += _alerts_for(stack, ticket["file_id"], seconds=2.0)
+        alerts += stack.alerts(ticket["file_id"], seconds=2.0)
     assert len(alerts) == 4  # the four quarantined files
     assert MARKER not in json.dumps(alerts)
     log = stack.log.read_text(errors="replace")

@@ -40,6 +40,7 @@ COVERED = {
     ("POST", "/uploads/{file_id}/complete"): "test_another_partners_pending_upload_cannot_be_touched",
     ("DELETE", "/uploads/{file_id}"): "test_another_partners_pending_upload_cannot_be_touched",
     ("GET", "/rules"): "test_a_partner_gets_its_own_rules_never_anothers",
+    ("POST", "/files/{file_id}/reprocess"): "test_another_partners_quarantined_file_cannot_be_reprocessed",
 }
 # The e2e stack's rules (tests/e2e/rules/partners.toml): a profile per partner.
 PROFILES = {
@@ -113,6 +114,29 @@ def test_a_listing_holds_only_the_callers_files(stack, mode, globex_file, params
     assert globex_file not in listed
     if "state" not in params and "limit" not in params:
         assert mine in listed
+
+
+@pytest.fixture(scope="module")
+def globex_quarantined(stack) -> str:
+    """A quarantined file of globex, which only globex may send through again."""
+    empty_row = b"a\n\n"  # a header and no rows: csv_no_rows
+    declared = {**DECLARED, "size": len(empty_row), "sha256": hashlib.sha256(empty_row).hexdigest()}
+    answer = stack.api("POST", "/uploads", "globex", json=declared)
+    assert answer.status_code == 201, answer.text
+    ticket = answer.json()
+    put = requests.put(ticket["upload"]["url"], data=empty_row, headers=ticket["upload"]["headers"], timeout=10)
+    assert put.status_code == 200, put.text
+    assert stack.wait_final(ticket["file_id"], partner="globex")["state"] == "quarantined"
+    return ticket["file_id"]  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_another_partners_quarantined_file_cannot_be_reprocessed(stack, mode, globex_quarantined):
+    refused = call(stack, mode, "POST", f"/files/{globex_quarantined}/reprocess", "acme")
+
+    assert (refused.status_code, refused.json()["error"]["code"]) == (404, "file_not_found")
+    victim = stack.api("GET", f"/files/{globex_quarantined}", "globex").json()
+    assert victim["state"] == "quarantined" and victim["attempts"] == 1 and victim["history"][0]["attempt"] == 1
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,26 @@ class Canaries:
         return f"cnry-{self.tag}-content"
 
     @property
+    def patient(self) -> str:
+        return f"cnry-{self.tag}-patient"
+
+    @property
+    def dicom(self) -> bytes:
+        """A real DICOM file (pydicom's CT sample) whose patient tags hold canaries."""
+        import io
+
+        from pydicom import dcmread
+        from pydicom.data import get_testdata_file
+
+        dataset = dcmread(get_testdata_file("CT_small.dcm"))
+        dataset.PatientName = self.patient
+        dataset.PatientID = f"{self.patient}-id"
+        dataset.PatientBirthDate = "19840312"
+        out = io.BytesIO()
+        dataset.save_as(out)
+        return out.getvalue()
+
+    @property
     def valid_csv(self) -> bytes:
         return f"name,note\nAda,{self.content}\n".encode()
 
@@ -33,4 +53,5 @@ class Canaries:
 
     def found_in(self, text: str) -> list[str]:
         """The canaries that ``text`` holds (the file name without its extension)."""
-        return [c for c in (self.filename.removesuffix(".csv"), self.metadata, self.content) if c in text]
+        found = (self.filename.removesuffix(".csv"), self.metadata, self.content, self.patient)
+        return [c for c in found if c in text]

@@ -175,6 +175,21 @@ class Stack:
         }
         self.aws("sqs").send_message(QueueUrl=self.queue_url("UploadEventsQueue"), MessageBody=json.dumps(notification))
 
+    def alerts(self, file_id: str | None = None, seconds: float = 4.0) -> list[dict[str, Any]]:
+        """The alerts published within a few seconds (read off the alerts-inbox queue, so
+        each is seen once), only those about ``file_id`` when given."""
+        sqs = self.aws("sqs")
+        url = sqs.get_queue_url(QueueName=f"{self.template.stack_name}-alerts-inbox")["QueueUrl"]
+        found, deadline = [], time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+            for message in received.get("Messages", []):
+                body = json.loads(message["Body"])
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                if file_id is None or body.get("file_id") == file_id:
+                    found.append(body)
+        return found
+
     def queue_url(self, logical_id: str) -> str:
         return self.aws("sqs").get_queue_url(QueueName=self.name(logical_id))["QueueUrl"]  # type: ignore[no-any-return]
 

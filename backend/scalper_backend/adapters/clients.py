@@ -59,5 +59,9 @@ class AwsClients:
         return self._session.client("dynamodb", config=_CONFIG)
 
     @cached_property
+    def sqs(self) -> Any:
+        return self._session.client("sqs", config=_CONFIG)
+
+    @cached_property
     def sns(self) -> Any:
         return self._session.client("sns", config=_CONFIG)

@@ -3,7 +3,9 @@
 Two global secondary indexes serve the listing, newest first, always within one partner:
 ``by_created`` (partner_id, created_at) and ``by_state`` (partner_state, created_at), where
 ``partner_state`` is ``"<partner>#<state>"``. State changes are conditional writes, which
-is what makes at-least-once delivery process a file once.
+is what makes at-least-once delivery process a file once. A third, ``by_due`` (``due_shard``,
+``due_at``), is sparse: it holds the open records (pending, processing) by the time the
+sweeper must look at them, across partners.
 
 A second kind of item makes a partner's (sha256, filename) unique: its sort key is
 ``duplicate_key(...)`` and it names the file that holds the pair. It is written in the
@@ -20,12 +22,13 @@ from typing import Any
 
 from ..errors import DuplicateRace, StateConflict, StoreError
 from ..models import FileState
-from ..records import FileRecord, timestamp
+from ..records import Attempt, FileRecord, ProcessingError, due_shard, timestamp
 from .errors import AWS_ERRORS, error_code, store_error
 from .file_items import from_item, to_item
 
 BY_CREATED_INDEX = "by_created"
 BY_STATE_INDEX = "by_state"
+BY_DUE_INDEX = "by_due"
 # BatchGetItem may leave keys unprocessed under load; they are asked for again this often.
 _BATCH_ATTEMPTS = 5
 
@@ -194,9 +197,10 @@ class FilesTable:
         ``uploaded_at`` (when S3 stored the bytes; ``now`` if unknown) is kept from the
         first attempt.
 
-        Succeeds from ``pending_upload``, from a retryable ``failed``, or from a
-        ``processing`` whose lease ran out (that attempt died). The returned record's
-        ``attempts`` is the token the attempt must present to finish.
+        Succeeds from ``pending_upload``, from ``failed``, from a ``processing`` that no
+        attempt holds (queued for reprocessing), or from a ``processing`` whose lease ran
+        out (that attempt died). The returned record's ``attempts`` is the token the
+        attempt must present to finish; its lease is also when the sweeper looks again.
 
         Raises:
             StateConflict: the file is final, held by a live attempt, or unknown; the
@@ -209,10 +213,13 @@ class FilesTable:
             # The part checksums served the upload; processing re-checks the whole file.
             update=(
                 "SET #state = :processing, partner_state = :ps, attempts = attempts + :one, "
-                "lease_expires_at = :lease, updated_at = :now, "
+                "lease_expires_at = :lease, due_at = :lease, due_shard = :shard, updated_at = :now, "
                 "uploaded_at = if_not_exists(uploaded_at, :uploaded) REMOVE #error, part_sha256"
             ),
-            condition="#state IN (:pending, :failed) OR (#state = :processing AND lease_expires_at < :now)",
+            condition=(
+                "#state IN (:pending, :failed) OR (#state = :processing AND "
+                "(attribute_not_exists(lease_expires_at) OR lease_expires_at < :now))"
+            ),
             names={"#state": "state", "#error": "error"},
             values={
                 ":processing": {"S": FileState.PROCESSING.value},
@@ -221,6 +228,7 @@ class FilesTable:
                 ":ps": {"S": f"{partner_id}#{FileState.PROCESSING.value}"},
                 ":one": {"N": "1"},
                 ":lease": {"S": timestamp(now + lease)},
+                ":shard": {"S": due_shard(file_id)},
                 ":now": {"S": timestamp(now)},
                 ":uploaded": {"S": timestamp(uploaded_at or now)},
             },
@@ -249,7 +257,6 @@ class FilesTable:
             raise store_error("PutItem", err) from err
         return final
 
-
     def mark_completed(self, partner_id: str, file_id: str) -> FileRecord:
         """Note that S3 assembled the file's multipart upload; returns the record."""
         return self._update(
@@ -274,7 +281,7 @@ class FilesTable:
             file_id,
             update=(
                 "SET #state = :cancelled, partner_state = :ps, updated_at = :now, finished_at = :now "
-                "REMOVE part_sha256"
+                "REMOVE part_sha256, due_at"
             ),
             condition=(
                 "#state = :pending AND (attribute_not_exists(multipart) OR multipart.completed = :false)"
@@ -288,6 +295,187 @@ class FilesTable:
                 ":false": {"BOOL": False},
             },
         )
+
+    def keep_open(self, partner_id: str, file_id: str, *, due: datetime) -> None:
+        """Push a pending upload's sweep deadline out to ``due`` (fresh URLs were issued);
+        a later deadline already set is kept, and a file no longer pending is left alone."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=_key(partner_id, file_id),
+                UpdateExpression="SET due_at = :due",
+                ConditionExpression="#state = :pending AND (attribute_not_exists(due_at) OR due_at < :due)",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":due": {"S": timestamp(due)},
+                    ":pending": {"S": FileState.PENDING_UPLOAD.value},
+                },
+            )
+        except AWS_ERRORS as err:
+            if error_code(err) != "ConditionalCheckFailedException":
+                raise store_error("UpdateItem", err) from err
+
+    def due(
+        self, shard: str, *, now: datetime, start_key: dict[str, Any] | None = None
+    ) -> tuple[Sequence[FileRecord], Any]:
+        """One page of the open records of a shard of ``by_due`` whose deadline has passed,
+        oldest deadline first, and the key to continue from (``None`` at the end). The
+        index is eventually consistent: every write that acts on a record checks it again."""
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_DUE_INDEX,
+            "KeyConditionExpression": "due_shard = :shard AND due_at <= :now",
+            "ExpressionAttributeValues": {":shard": {"S": shard}, ":now": {"S": timestamp(now)}},
+            "Limit": 100,
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = start_key
+        try:
+            response = self._client.query(**params)
+        except AWS_ERRORS as err:
+            raise store_error("Query", err) from err
+        return [from_item(item) for item in response.get("Items", [])], response.get("LastEvaluatedKey")
+
+    def expire(self, seen: FileRecord, *, now: datetime) -> FileRecord:
+        """``pending_upload`` -> ``expired``, if nothing changed since ``seen`` was read and
+        the bytes never all arrived.
+
+        Raises:
+            StateConflict: the record changed (an upload, a cancel, fresh URLs).
+        """
+        return self._update(
+            "expire",
+            seen.partner_id,
+            seen.file_id,
+            update=(
+                "SET #state = :expired, partner_state = :ps, updated_at = :now, finished_at = :now "
+                "REMOVE part_sha256, due_at"
+            ),
+            condition=(
+                "#state = :pending AND due_at = :due AND "
+                "(attribute_not_exists(multipart) OR multipart.completed = :false)"
+            ),
+            names={"#state": "state"},
+            values={
+                ":expired": {"S": FileState.EXPIRED.value},
+                ":pending": {"S": FileState.PENDING_UPLOAD.value},
+                ":ps": {"S": f"{seen.partner_id}#{FileState.EXPIRED.value}"},
+                ":now": {"S": timestamp(now)},
+                ":due": {"S": timestamp(_due(seen))},
+                ":false": {"BOOL": False},
+            },
+        )
+
+    def postpone(self, seen: FileRecord, *, due: datetime) -> FileRecord:
+        """Move an open record's deadline to ``due``, if it is still as ``seen``.
+
+        Raises:
+            StateConflict: the record changed meanwhile.
+        """
+        return self._update(
+            "postpone",
+            seen.partner_id,
+            seen.file_id,
+            update="SET due_at = :new",
+            condition="#state = :state AND due_at = :due",
+            names={"#state": "state"},
+            values={
+                ":new": {"S": timestamp(due)},
+                ":state": {"S": seen.state.value},
+                ":due": {"S": timestamp(_due(seen))},
+            },
+        )
+
+    def fail_abandoned(
+        self,
+        seen: FileRecord,
+        *,
+        now: datetime,
+        error: ProcessingError,
+        history: Sequence[Attempt],
+        due: datetime | None,
+    ) -> FileRecord:
+        """``processing`` -> ``failed`` for an attempt whose lease ran out (or a reprocess
+        that never started), if nothing changed since ``seen`` was read. With ``due`` (a
+        retry), the record stays in the sweeper's index until an attempt takes it.
+
+        Raises:
+            StateConflict: the record changed (the attempt finished, another took over).
+        """
+        failed = {"code": {"S": error.code}, "message": {"S": error.message}, "retryable": {"BOOL": error.retryable}}
+        entries = to_item(seen.model_copy(update={"history": list(history)}))["history"]
+        deadline = ", due_at = :next REMOVE lease_expires_at" if due else " REMOVE lease_expires_at, due_at"
+        return self._update(
+            "fail",
+            seen.partner_id,
+            seen.file_id,
+            update=(
+                "SET #state = :failed, partner_state = :ps, updated_at = :now, #error = :error, history = :history"
+                + deadline
+            ),
+            condition="#state = :processing AND attempts = :attempt AND due_at = :due",
+            names={"#state": "state", "#error": "error"},
+            values={
+                ":failed": {"S": FileState.FAILED.value},
+                ":processing": {"S": FileState.PROCESSING.value},
+                ":ps": {"S": f"{seen.partner_id}#{FileState.FAILED.value}"},
+                ":now": {"S": timestamp(now)},
+                ":error": {"M": failed},
+                ":history": entries,
+                ":attempt": {"N": str(seen.attempts)},
+                ":due": {"S": timestamp(_due(seen))},
+                **({":next": {"S": timestamp(due)}} if due else {}),
+            },
+        )
+
+    def queue_again(self, seen: FileRecord, *, now: datetime, due: datetime) -> FileRecord:
+        """``quarantined`` or ``failed`` -> ``processing``, queued (no attempt holds it), if
+        the record is still as ``seen``: the previous outcome leaves the record (its
+        history keeps a summary), and the sweeper looks again at ``due``.
+
+        Raises:
+            StateConflict: the record changed meanwhile (another reprocess won).
+        """
+        return self._update(
+            "reprocess",
+            seen.partner_id,
+            seen.file_id,
+            update=(
+                "SET #state = :processing, partner_state = :ps, updated_at = :now, due_at = :due, "
+                "due_shard = :shard, reasons = :none "
+                "REMOVE lease_expires_at, finished_at, quarantine, #output, #error, details"
+            ),
+            condition="#state = :seen AND updated_at = :updated",
+            names={"#state": "state", "#error": "error", "#output": "output"},
+            values={
+                ":processing": {"S": FileState.PROCESSING.value},
+                ":ps": {"S": f"{seen.partner_id}#{FileState.PROCESSING.value}"},
+                ":now": {"S": timestamp(now)},
+                ":due": {"S": timestamp(due)},
+                ":shard": {"S": due_shard(seen.file_id)},
+                ":none": {"L": []},
+                ":seen": {"S": seen.state.value},
+                ":updated": {"S": timestamp(seen.updated_at)},
+            },
+        )
+
+    def restore(self, current: FileRecord, previous: FileRecord) -> None:
+        """Put ``previous`` back, if the record is still ``current`` (undo a step whose
+        side effect failed); a record that moved on meanwhile is left as it is."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(previous),
+                ConditionExpression="#state = :state AND updated_at = :updated",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":state": {"S": current.state.value},
+                    ":updated": {"S": timestamp(current.updated_at)},
+                },
+            )
+        except AWS_ERRORS as err:
+            if error_code(err) != "ConditionalCheckFailedException":
+                raise store_error("PutItem", err) from err
 
     def _update(
         self,
@@ -332,6 +520,12 @@ def _created_condition(created: TimeRange, values: dict[str, Any]) -> str:
         values[":end"] = {"S": created.end}
         return " AND created_at <= :end"
     return ""
+
+
+def _due(record: FileRecord) -> datetime:
+    if record.due_at is None:
+        raise ValueError(f"record {record.file_id} has no deadline")
+    return record.due_at
 
 
 def _key(partner_id: str, file_id: str) -> dict[str, Any]:

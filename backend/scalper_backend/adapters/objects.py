@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from ..errors import MultipartUploadGone, ObjectMissing, PartsRejected
 from .errors import AWS_ERRORS, error_code, store_error
+from .streaming import MultipartWriter
 
 # HEAD answers 404/NotFound, GET and COPY answer NoSuchKey.
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
@@ -115,17 +116,29 @@ class Objects:
         except AWS_ERRORS as err:
             raise store_error("GetObject", err) from err
 
-    def upload(self, fileobj: IO[bytes], *, bucket: str, key: str, content_type: str) -> None:
-        """Upload a local file object (multipart when large)."""
-        try:
-            self._client.upload_fileobj(fileobj, bucket, key, ExtraArgs={"ContentType": content_type})
-        except AWS_ERRORS as err:
-            raise store_error("UploadObject", err) from err
+    def writer(self, *, bucket: str, key: str, content_type: str) -> MultipartWriter:
+        """A sink that streams into a new object, one part in memory at a time."""
+        return MultipartWriter(self._client, bucket=bucket, key=key, content_type=content_type)
 
-    def copy(self, *, source_bucket: str, source_key: str, bucket: str, key: str) -> None:
-        """Server-side copy (multipart for objects over 5 GB); the bytes never pass through us."""
+    def exists(self, bucket: str, key: str) -> bool:
+        """Whether the object is there (HEAD: 404 is no; s3:ListBucket makes S3 say 404, not 403)."""
         try:
-            self._client.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key)
+            self._client.head_object(Bucket=bucket, Key=key)
+        except AWS_ERRORS as err:
+            if error_code(err) in _MISSING:
+                return False
+            raise store_error("HeadObject", err) from err
+        return True
+
+    def copy(
+        self, *, source_bucket: str, source_key: str, bucket: str, key: str, metadata: dict[str, str] | None = None
+    ) -> None:
+        """Server-side copy (multipart for objects over 5 GB); the bytes never pass through us.
+
+        ``metadata`` replaces the object's user metadata (ASCII values; 2 KB in all)."""
+        extra = {"Metadata": metadata, "MetadataDirective": "REPLACE"} if metadata else None
+        try:
+            self._client.copy({"Bucket": source_bucket, "Key": source_key}, bucket, key, ExtraArgs=extra)
         except AWS_ERRORS as err:
             if error_code(err) in _MISSING:
                 raise ObjectMissing(f"CopyObject: no object {source_key}") from err

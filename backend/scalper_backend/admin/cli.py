@@ -1,4 +1,5 @@
-"""``scalper admin partner create|list|disable|rotate-key``: partner onboarding for operators.
+"""``scalper admin``: partner onboarding (``partner create|list|disable|rotate-key``),
+reprocessing in bulk (``reprocess``) and the dead-letter queue (``dlq redrive``).
 
 Against AWS (``--stack-name``, credentials from the standard AWS chain) or the local stack
 (``--local``, at ``SCALPER_AWS_ENDPOINT`` or ``--endpoint``). Standard output carries the
@@ -13,13 +14,16 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from ..config import LOCAL_AWS_ENDPOINT_ENV, local_aws_endpoint
 from ..errors import ApiError, ConfigurationError, ScalperError
+from ..models import FileState
 from ..onboarding import NewKey, Partner, create_partner, disable_partner, list_partners, rotate_key
-from .target import Target, aws_target, local_target
+from .operations import redrive_dead_letters, reprocess_many, select
+from .target import Operations, Target, aws_operations, aws_target, local_operations, local_target
 
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
@@ -53,7 +57,27 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("name")
     rotate = verbs.add_parser("rotate-key", parents=[where], help="issue a new API key and revoke the old ones")
     rotate.add_argument("name")
+
+    again = nouns.add_parser(
+        "reprocess", parents=[where], help="send quarantined or failed files through processing again"
+    )
+    again.add_argument("--state", required=True, choices=["quarantined", "failed"])
+    again.add_argument("--since", type=_moment, help="created at or after (ISO 8601 with offset)")
+    again.add_argument("--until", type=_moment, help="created before (ISO 8601 with offset)")
+    again.add_argument("--partner", help="only this partner's files (default: every partner)")
+    again.add_argument("--dry-run", action="store_true", help="list the files, change nothing")
+    dlq = nouns.add_parser("dlq", help="the upload events' dead-letter queue")
+    dlq_verbs = dlq.add_subparsers(dest="verb", metavar="VERB", required=True)
+    moved = dlq_verbs.add_parser("redrive", parents=[where], help="move its events back to the upload queue")
+    moved.add_argument("--max", type=int, default=None, help="move at most this many")
     return parser
+
+
+def _moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a UTC offset, such as 2026-11-25T21:37:20Z")
+    return moment
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
@@ -64,6 +88,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except SystemExit as exit_:
         return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
+        if args.noun != "partner":
+            return _operate(args, _operations(args), out)
         target = _target(args)
         if args.verb == "create":
             new = create_partner(args.name, keys=target.keys, table=target.table, iam_arn=args.iam_principal)
@@ -87,14 +113,44 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
 
 
 def _target(args: argparse.Namespace) -> Target:
+    endpoint = _local_endpoint(args)
+    return local_target(endpoint, args.template) if endpoint else aws_target(args.stack_name, args.region)
+
+
+def _local_endpoint(args: argparse.Namespace) -> str | None:
+    """The local stack's endpoint, or ``None`` for a deployed stack (``--stack-name``)."""
     if bool(args.stack_name) == bool(args.local):
         raise ConfigurationError("say where: --stack-name NAME (AWS) or --local (the local stack)")
     if args.stack_name:
-        return aws_target(args.stack_name, args.region)
+        return None
     endpoint = args.endpoint or local_aws_endpoint()
     if not endpoint:
         raise ConfigurationError(f"--local needs --endpoint or ${LOCAL_AWS_ENDPOINT_ENV} (printed by scalper local)")
-    return local_target(endpoint, args.template)
+    return str(endpoint)
+
+
+def _operations(args: argparse.Namespace) -> Operations:
+    endpoint = _local_endpoint(args)
+    return local_operations(endpoint, args.template) if endpoint else aws_operations(args.stack_name, args.region)
+
+
+def _operate(args: argparse.Namespace, ops: Operations, out: TextIO) -> int:
+    if args.noun == "dlq":
+        done = redrive_dead_letters(ops, limit=args.max)
+        if args.json:
+            print(json.dumps(asdict(done)), file=out)
+        else:
+            print(f"moved {done.moved} events back to the upload queue; about {done.left} left", file=out)
+        return 0
+    records = select(ops, FileState(args.state), partner=args.partner, since=args.since, until=args.until)
+    queued = skipped = 0
+    for outcome in reprocess_many(ops, records, dry_run=args.dry_run):
+        refused = outcome.result.startswith("skipped")
+        queued, skipped = queued + (not refused), skipped + refused
+        print(json.dumps(asdict(outcome)) if args.json else "  ".join(asdict(outcome).values()), file=out)
+    verb = "would queue" if args.dry_run else "queued"
+    print(f"{verb} {queued} {args.state} files; skipped {skipped}", file=sys.stderr)
+    return 0
 
 
 def _print_key(new: NewKey, args: argparse.Namespace, out: TextIO) -> None:

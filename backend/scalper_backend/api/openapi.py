@@ -213,6 +213,23 @@ def openapi_document() -> dict[str, Any]:
                     "responses": _responses("200", FileView, "The file record.", **{"404": _NOT_FOUND}),
                 }
             },
+            "/files/{file_id}/reprocess": {
+                "post": {
+                    "operationId": "reprocessFile",
+                    "summary": "Send a quarantined or failed file through processing again",
+                    "parameters": [_FILE_ID],
+                    "responses": _responses(
+                        "202",
+                        FileView,
+                        "The file, queued for processing again (state processing); history keeps earlier attempts.",
+                        **{
+                            "404": _NOT_FOUND,
+                            "409": "`invalid_state`: not quarantined or failed, changed meanwhile, or its bytes "
+                            "are no longer kept.",
+                        },
+                    ),
+                }
+            },
         },
         "components": {
             "schemas": schemas.get("$defs", {}),

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from pydantic import BaseModel
 
 from ..errors import ApiError
+from ..observability import logger
 from .schemas import ErrorBody, ErrorDetail
-
-logger = Logger(service="scalper")
 
 
 def json_response(status: int, model: BaseModel, headers: dict[str, str] | None = None) -> Response[str]:

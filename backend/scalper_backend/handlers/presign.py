@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -15,9 +14,9 @@ from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
 from ..dependencies import Dependencies, dependencies
 from ..multipart import complete_upload, refresh_parts
+from ..observability import Metric, count, logger, publish_metrics
 from ..uploads import cancel_upload, declare_upload
 
-logger = Logger(service="scalper")
 app = APIGatewayRestResolver()
 install_error_handlers(app)
 
@@ -42,10 +41,13 @@ def post_upload() -> Response[str]:
         files=deps.files,
         objects=deps.objects,
     )
+    logger.set_correlation_id(ticket.file_id)
     logger.info(
         "upload declared",
         extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size, "replayed": replayed},
     )
+    if not replayed and ticket.duplicate_of is None:
+        count(Metric.FILES_DECLARED)
     status = 200 if ticket.duplicate_of else 201  # 200: the partner has this file, nothing to send
     return json_response(status, ticket, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
@@ -78,5 +80,6 @@ def delete_upload(file_id: str) -> Response[str]:
 
 
 @logger.inject_lambda_context(clear_state=True)
+@publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -1,13 +1,14 @@
 """SQS batches of S3 ObjectCreated notifications -> one final state per file.
 
-Partial batch failures are reported, so SQS redelivers only the messages that failed.
+Partial batch failures are reported, so SQS redelivers only the messages that failed. The
+records a batch has no time left for go back on the queue as new messages (see
+``time_budget.TimeBudget``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
@@ -18,19 +19,26 @@ from ..dependencies import dependencies
 from ..errors import BatchFailed
 from ..log_fields import safe_description
 from ..notifications import created_objects
+from ..observability import logger, publish_metrics, traced
+from ..time_budget import TimeBudget
 
-logger = Logger(service="scalper")
 batch = BatchProcessor(event_type=EventType.SQS)
 
 
-def process_record(record: SQSRecord) -> None:
-    processor = dependencies().processor
-    for ref in created_objects(record.body):
-        processor.process(ref)
-
-
 @logger.inject_lambda_context(clear_state=True)
+@traced
+@publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    deps, budget = dependencies(), TimeBudget(context.get_remaining_time_in_millis)
+
+    def process_record(record: SQSRecord) -> None:
+        refs = created_objects(record.body)
+        if not budget.admit(sum(ref.size or 0 for ref in refs)):
+            deps.events.send(record.body)  # deferred: a new message, handled now by another invocation
+            return
+        for ref in refs:
+            deps.processor.process(ref, delivery=int(record.attributes.approximate_receive_count))
+
     try:
         return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)
     except BatchProcessingError as err:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,8 +13,8 @@ from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import RulesView
 from ..dependencies import dependencies
 from ..listing import get_file, list_files
+from ..observability import logger
 
-logger = Logger(service="scalper")
 app = APIGatewayRestResolver()
 install_error_handlers(app)
 

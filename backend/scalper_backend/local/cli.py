@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from .whole_lines import WholeLines
+
 DEFAULT_PORT = 8088
 DEFAULT_PARTNER = "demo"
 
@@ -46,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument(
-        "--rules", type=Path, default=None, help="partner rules file (default: backend/rules/partners.toml)"
+        "--rules",
+        type=Path,
+        default=None,
+        help="partner rules file (default: backend/rules/partners.toml); edits are picked up, as a deploy would",
+    )
+    parser.add_argument(
+        "--sweep-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="run the scheduled sweeper this often (default: the template's schedule, 5 minutes)",
+    )
+    parser.add_argument(
+        "--summary-interval",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="print a summary line (files by state, queue depth) this often on stderr; 0: never (default 30)",
     )
     return parser
 
@@ -66,9 +85,10 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
     """
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
-    # Everything else this process prints (the functions' logs included) goes to stderr,
-    # so that standard output stays sourceable.
-    sys.stdout = sys.stderr
+    # Everything else this process prints (the functions' logs and metrics included) goes
+    # to stderr, so that standard output stays sourceable; a whole line at a time, since
+    # the functions run on several threads and a line is a record (a log line, an EMF blob).
+    sys.stdout = sys.stderr = WholeLines(sys.stderr)
     from ..errors import ScalperError
     from .stack import LocalStack
 
@@ -85,6 +105,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
             log_level=args.log_level,
             throttle=not args.no_throttle,
             rules_file=args.rules,
+            sweep_interval=args.sweep_interval,
+            summary_interval=args.summary_interval,
         ).start()
     except (ScalperError, OSError) as err:
         print(f"error: could not start the local stack: {err}", file=sys.stderr)

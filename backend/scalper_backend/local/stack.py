@@ -19,6 +19,7 @@ from ..onboarding import create_partner
 from .api_keys import ApiKeyAuthenticator
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
+from .operations import start_operations
 from .poller import QueuePoller
 from .provision import Provisioned, provision
 from .runtime import LocalFunction
@@ -26,6 +27,7 @@ from .s3_edge import S3Edge
 from .s3_sigv4 import S3Verifier
 from .template import Template, default_template_path
 from .throttle import Throttles
+from .ticking import Ticker
 
 LOOPBACK = "127.0.0.1"
 DEFAULT_STACK_NAME = "scalper-local"
@@ -67,6 +69,8 @@ class LocalStack:
         log_level: str = "INFO",
         throttle: bool = True,
         rules_file: Path | None = None,
+        sweep_interval: float | None = None,
+        summary_interval: float = 30.0,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
         self._ports = {"api_key": port, "iam": iam_port}
@@ -78,6 +82,11 @@ class LocalStack:
         self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
+        # The scheduled functions' timers (None: the template's rate), the alerts printer,
+        # the summary line (0: none) and the rules watcher.
+        self._sweep_interval = sweep_interval
+        self._summary_interval = summary_interval
+        self._services: list[Ticker] = []
         self._saved_env: dict[str, str | None] = {}
         self.aws_endpoint = ""
         self.s3_endpoint = ""
@@ -144,11 +153,23 @@ class LocalStack:
             )
             poller.start()
             self._pollers.append(poller)
+        self._services = start_operations(
+            self.template,
+            self.resources,
+            clients,
+            functions,
+            sweep_interval=self._sweep_interval,
+            summary_interval=self._summary_interval,
+            rules_file=self._rules_file,
+        )
         for name in ("scalper", "scalper-local"):
             logging.getLogger(name).setLevel(self._log_level)
         return self
 
     def stop(self) -> None:
+        for service in self._services:
+            service.stop()
+        self._services.clear()
         for poller in self._pollers:
             poller.stop()
         self._pollers.clear()
@@ -222,6 +243,9 @@ class LocalStack:
                     raise ValueError(f"functions disagree on {name}; one process cannot hold both")
                 env[name] = value
         env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        # Metric lines (EMF) belong to the functions' log stream: shown with INFO logs, as
+        # CloudWatch would receive them, and not at WARNING or above (the demo's quiet run).
+        env["POWERTOOLS_METRICS_DISABLED"] = "false" if self._log_level in ("DEBUG", "INFO") else "true"
         if self._rules_file is not None:
             env["RULES_FILE"] = str(self._rules_file.resolve())
         return env

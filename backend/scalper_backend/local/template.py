@@ -65,6 +65,19 @@ class QueueSource:
 
 
 @dataclass(frozen=True)
+class ScheduleSource:
+    """A function's EventBridge schedule (SAM ``Schedule`` event): ``rate(N unit)`` only."""
+
+    function: str
+    name: str
+    every_seconds: float
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+@dataclass(frozen=True)
 class GatewayResponse:
     status: int | None
     body: str
@@ -214,6 +227,23 @@ class Template:
                     )
         return sources
 
+    def schedule_sources(self) -> list[ScheduleSource]:
+        """Every function's ``Schedule`` events, with their rate in seconds.
+
+        Raises:
+            ConfigurationError: a schedule that is not ``rate(...)`` (cron is not run locally).
+        """
+        sources = []
+        for function in self.of_type("AWS::Serverless::Function"):
+            for name, event in self.properties(function).get("Events", {}).items():
+                if event["Type"] == "Schedule":
+                    found = _RATE.match(str(event["Properties"]["Schedule"]))
+                    if not found:
+                        raise ConfigurationError(f"{function}.{name}: the local stack runs rate() schedules only")
+                    seconds = int(found[1]) * _UNIT_SECONDS[found[2].rstrip("s")]
+                    sources.append(ScheduleSource(function=function, name=f"{function}{name}", every_seconds=seconds))
+        return sources
+
     # -- names
     def physical_name(self, logical_id: str) -> str:
         """The name a resource gets: its explicit name property, else ``<stack>-<logical id>``."""
@@ -257,7 +287,8 @@ class Template:
             return str(self.doc["Parameters"][name]["Default"])
         kind = self.resources[name]["Type"]
         if kind == "AWS::SQS::Queue":
-            raise ConfigurationError(f"the URL of queue {name} is known only once it exists")
+            # What CloudFormation's Ref gives; moto takes a queue by the name at the end.
+            return f"https://sqs.{self.region}.amazonaws.com/{ACCOUNT_ID}/{self.physical_name(name)}"
         if kind == "AWS::SNS::Topic":
             return self.arn(name)
         if kind == "AWS::KMS::Key":

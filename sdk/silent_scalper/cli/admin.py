@@ -1,7 +1,7 @@
-"""``scalper admin ...``: operators' commands (partner onboarding) of the backend package."""
+"""``scalper admin ...``: operators' commands (partners, reprocessing, the dead-letter queue) of the backend."""
 
 from ._backend import passthrough
 
 add_parser = passthrough(
-    "admin", "onboard and manage partners (operators; needs the backend)", "scalper_backend.admin.cli"
+    "admin", "partners, reprocessing, the dead-letter queue (operators; needs the backend)", "scalper_backend.admin.cli"
 )
