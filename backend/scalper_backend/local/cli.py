@@ -6,6 +6,7 @@ Standard output carries only shell-sourceable ``NAME=value`` lines; logs go to s
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import signal
 import sys
@@ -78,11 +79,26 @@ def env_name(prefix: str, partner: str) -> str:
 def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: threading.Event | None = None) -> int:
     """Start the stack, print the variables to use it, and serve until interrupted.
 
+    Run as a process of its own (no ``stop`` given, on the main thread), it ends the process
+    once the stack has stopped, skipping the interpreter's finalisation: collecting the
+    whole in-memory AWS state there was seen to hang past a minute after a long test session.
+
     Args:
         argv: the arguments after ``scalper local``.
         out: where the ``NAME=value`` lines go (standard output by default).
         stop: set it to shut down (Ctrl-C and SIGTERM set it too).
     """
+    owns_process = stop is None and threading.current_thread() is threading.main_thread()
+    code = _serve(argv, out=out, stop=stop)
+    if owns_process:
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+        os._exit(code)
+    return code
+
+
+def _serve(argv: list[str] | None, *, out: TextIO | None, stop: threading.Event | None) -> int:
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
     # Everything else this process prints (the functions' logs and metrics included) goes
