@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from .._config import API_KEY_ENV, ENDPOINT_ENV
 from .._exceptions import ConfigurationError, ScalperError
 from .._version import __version__
-from . import admin, local, ls, status, upload
+from . import admin, dashboard, local, ls, status, upload
 from ._common import EXIT_FAILED, EXIT_USAGE, print_error
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (upload, status, ls, local, admin)
+_COMMANDS = (upload, status, ls, local, admin, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:

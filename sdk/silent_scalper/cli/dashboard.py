@@ -1,0 +1,84 @@
+"""``scalper dashboard``: follow your files in a browser, served on 127.0.0.1.
+
+Needs the extra: ``pip install 'silent-scalper[dashboard]'``. The server talks to the API
+with this command's endpoint and credentials; they never reach the browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+
+from .._client import Client
+from .._exceptions import ConfigurationError
+from ._common import EXIT_OK, EXIT_USAGE, open_client
+
+INSTALL_HINT = "the dashboard needs its extra: pip install 'silent-scalper[dashboard]'"
+DEFAULT_PORT = 8090
+
+
+def add_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    parents: list[argparse.ArgumentParser],
+) -> None:
+    """Register the ``dashboard`` command."""
+    parser = subparsers.add_parser(
+        "dashboard", parents=parents, help="follow your files in a browser (served on 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)"
+    )
+    parser.add_argument(
+        "--auth",
+        choices=("api_key", "iam"),
+        default="api_key",
+        help="how to call the API: the API key (default) or SigV4 with your AWS credentials "
+        "(then --endpoint is the IAM API's URL)",
+    )
+    parser.add_argument("--refresh", type=int, default=10, metavar="SECONDS", help="how often pages update")
+    parser.add_argument(
+        "--max-upload-mb", type=int, default=100, metavar="MB", help="largest file the drop zone takes (default 100)"
+    )
+    parser.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the dashboard until Ctrl-C."""
+    try:
+        from ..dashboard import DashboardServer, DashboardSettings, create_app
+    except ImportError as err:
+        print(f"error: dashboard_not_installed: {INSTALL_HINT} ({err.name} is missing)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.refresh < 1 or args.max_upload_mb < 1:
+        raise ConfigurationError("--refresh and --max-upload-mb must be at least 1")
+    with _client(args) as client:
+        settings = DashboardSettings(
+            auth_label="IAM (SigV4)" if args.auth == "iam" else "API key",
+            refresh_seconds=args.refresh,
+            max_upload_bytes=args.max_upload_mb * 1_000_000,
+        )
+        try:
+            server = DashboardServer(create_app(client, settings), port=args.port)
+        except OSError as err:
+            raise ConfigurationError(f"cannot listen on 127.0.0.1:{args.port} ({err.strerror}); try --port 0") from err
+        # stdout: one NAME=value line, as `scalper local` prints; the rest goes to stderr.
+        print(f"SCALPER_DASHBOARD_URL={server.url}", flush=True)
+        print(f"Dashboard for {client.endpoint} at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        if args.open:
+            webbrowser.open(server.url)
+        server.run()
+    return EXIT_OK
+
+
+def _client(args: argparse.Namespace) -> Client:
+    if args.auth == "api_key":
+        return open_client(args)
+    if not args.endpoint:
+        raise ConfigurationError("--auth iam needs --endpoint: the IAM API's URL (locally $SCALPER_IAM_ENDPOINT)")
+    if args.api_key:
+        raise ConfigurationError("--auth iam signs with AWS credentials; do not pass --api-key")
+    from ..dashboard._iam import iam_client
+
+    return iam_client(args.endpoint)
