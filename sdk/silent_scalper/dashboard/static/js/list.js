@@ -6,7 +6,7 @@ import {
 } from "./dom.js";
 import { announce } from "./live.js";
 
-const LIST_KEYS = ["state", "since", "created_after", "created_before", "q", "cursor"];
+const LIST_KEYS = ["state", "since", "created_after", "created_before", "q", "limit", "cursor"];
 const params = new URLSearchParams(location.search);
 let tbody = null;
 let known = null; // file id -> state, from the previous refresh
@@ -89,7 +89,7 @@ function renderPager(page) {
     // The resolved filters (a `since` made absolute): a cursor only works with the
     // exact filters it was made with.
     const query = new URLSearchParams(page.filters);
-    query.delete("limit");
+    if (!params.get("limit")) query.delete("limit");
     query.set("cursor", page.next_cursor);
     if (params.get("hours")) query.set("hours", params.get("hours"));
     next.href = `/?${query}`;
