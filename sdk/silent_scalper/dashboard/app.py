@@ -15,12 +15,14 @@ JSON, each a thin call into the SDK's client:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .._client import Client
 from .._version import __version__
@@ -103,6 +105,10 @@ def create_app(client: Client, settings: DashboardSettings | None = None) -> Fla
         sent = request.files.get("file")
         if sent is None or not sent.filename:
             raise DashboardError(400, "invalid_request", "file: choose a file to upload")
+        # MAX_CONTENT_LENGTH bounded the whole request; this bounds the file itself.
+        if sent.stream.seek(0, os.SEEK_END) > settings.max_upload_bytes:
+            raise RequestEntityTooLarge()
+        sent.stream.seek(0)
         record = client.upload(sent.stream, filename=sent.filename)
         return jsonify(record_view(record)), 201
 

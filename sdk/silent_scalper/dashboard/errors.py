@@ -71,8 +71,7 @@ def install(app: Flask, *, max_upload_bytes: int) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(err: RequestEntityTooLarge) -> tuple[Response, int]:
-        limit = f"{max_upload_bytes / 1_000_000:g} MB"
-        message = f"the dashboard takes files up to {limit}; use `scalper upload` for larger files"
+        message = f"the dashboard takes files up to {_size(max_upload_bytes)}; use `scalper upload` for larger files"
         return error_response(413, "upload_too_large", message)
 
     @app.errorhandler(HTTPException)
@@ -95,3 +94,11 @@ def sdk_error_response(err: ScalperError) -> tuple[Response, int]:
     if isinstance(err, APIConnectionError | APIResponseValidationError):
         return error_response(BAD_GATEWAY, err.code, err.message)
     return error_response(500, err.code, err.message)
+
+
+def _size(count: int) -> str:
+    """Bytes in decimal units, as the page shows them (``2 kB``, ``100 MB``)."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("kB", 10**3)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} B"

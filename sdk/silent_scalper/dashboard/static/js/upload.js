@@ -14,7 +14,6 @@ export function startUploads() {
   const zone = byId("dropzone");
   const input = byId("file-input");
   byId("upload-hint").textContent = `Up to ${formatBytes(maxBytes)} each. Larger files: scalper upload.`;
-  byId("choose-files").addEventListener("click", () => input.click());
   input.addEventListener("change", () => {
     uploadAll(input.files);
     input.value = "";
