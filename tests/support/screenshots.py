@@ -47,10 +47,13 @@ def _settle(page: Page, selector: str) -> None:
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs" / "img"
-    with tempfile.TemporaryDirectory() as tmp, local_stack(Path(tmp) / "stack.log", partners=(PARTNER,)) as stack:
-        with chromium() as browser:
-            for shot in take(stack, PARTNER, out, browser):
-                print(shot)
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        local_stack(Path(tmp) / "stack.log", partners=(PARTNER,)) as stack,
+        chromium() as browser,
+    ):
+        for shot in take(stack, PARTNER, out, browser):
+            print(shot)
     return 0
 
 

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from flask import Flask
-from waitress.server import BaseWSGIServer, create_server
+from waitress.server import TcpWSGIServer, create_server
 
 LOOPBACK = "127.0.0.1"
 THREADS = 8
@@ -34,21 +34,25 @@ class DashboardServer:
 
     def __init__(self, app: Flask, port: int = 0) -> None:
         max_body = int(app.config["MAX_CONTENT_LENGTH"]) + _BODY_SLACK
-        server: Any = create_server(
+        # Every socket of the server (listener, connections, wake-up pipe), so stop() can close them.
+        self._sockets: dict[int, Any] = {}
+        server = create_server(
             app,
+            map=self._sockets,
             host=LOOPBACK,
             port=port,
             threads=THREADS,
             max_request_body_size=max_body,
             ident="",  # no Server header
         )
-        self._server: BaseWSGIServer = server
+        assert isinstance(server, TcpWSGIServer)  # one host and port: one TCP server
+        self._server = server
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         """The port the server listens on."""
-        return int(self._server.effective_port)
+        return int(self._server.getsockname()[1])
 
     @property
     def url(self) -> str:
@@ -69,7 +73,7 @@ class DashboardServer:
         # waitress's loop runs until its socket map is empty; closing every channel
         # from here empties it (what WebTest's StopableWSGIServer does).
         logging.getLogger("waitress").setLevel(logging.CRITICAL)
-        for channel in list(self._server._map.values()):
+        for channel in list(self._sockets.values()):
             channel.handle_close()
         self._server.task_dispatcher.shutdown()
         if self._thread is not None:

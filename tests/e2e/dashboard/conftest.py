@@ -16,7 +16,6 @@ from playwright.sync_api import Browser, ConsoleMessage, Page
 from support.dashboard import chromium
 from support.local_stack import Stack
 
-
 LAPTOP = {"width": 1366, "height": 768}
 
 

@@ -53,14 +53,15 @@ def test_a_quarantined_files_page_lists_every_reason_and_where_the_file_went(pag
 
 
 def test_a_processed_files_page_shows_its_details_and_output(page, server, stack, clinic):
-    file_id = stack.upload(VALID, filename="visits.csv", partner=clinic,
-                           declared={"metadata": {"ward": "north", "batch": "47"}})["file_id"]
+    file_id = stack.upload(
+        VALID, filename="visits.csv", partner=clinic, declared={"metadata": {"ward": "north", "batch": "47"}}
+    )["file_id"]
     record = stack.wait_final(file_id, partner=clinic)
 
     open_file(page, server, file_id)
 
     facts = page.locator(".facts").first
-    expect(facts).to_contain_text("Rows × columns2 × 2")
+    expect(facts).to_contain_text("Rows \N{MULTIPLICATION SIGN} columns2 \N{MULTIPLICATION SIGN} 2")
     expect(facts).to_contain_text(f"File id{file_id}")
     output = record["output"]
     expect(page.locator(".location")).to_have_text(f"s3://{output['bucket']}/{output['key']}")
@@ -122,8 +123,13 @@ POST_FROM_THE_PAGE = """async (url) => {
 # the dashboard cannot receive it from the API; the browser's routes stand in for an API
 # that does, to check what the page does with it.
 HISTORY = [
-    {"state": "quarantined", "reasons": ["csv_ragged_rows"], "error": None,
-     "started_at": "2026-11-25T21:37:20Z", "finished_at": "2026-11-25T21:37:21Z"},
+    {
+        "state": "quarantined",
+        "reasons": ["csv_ragged_rows"],
+        "error": None,
+        "started_at": "2026-11-25T21:37:20Z",
+        "finished_at": "2026-11-25T21:37:21Z",
+    },
 ]
 
 

@@ -48,12 +48,16 @@ def clinics(stack: Stack, partner: Callable[[str], str]) -> Iterator[tuple[Partn
     for owner, tickets in ((a, a_files), (b, b_files)):
         for ticket in tickets:
             stack.wait_final(ticket["file_id"], partner=owner)
-    with client_for(stack, a) as a_client, client_for(stack, b) as b_client:
-        with dashboard(a_client) as a_server, dashboard(b_client) as b_server:
-            yield (
-                Partner(a, [t["file_id"] for t in a_files], a_server),
-                Partner(b, [t["file_id"] for t in b_files], b_server),
-            )
+    with (
+        client_for(stack, a) as a_client,
+        client_for(stack, b) as b_client,
+        dashboard(a_client) as a_server,
+        dashboard(b_client) as b_server,
+    ):
+        yield (
+            Partner(a, [t["file_id"] for t in a_files], a_server),
+            Partner(b, [t["file_id"] for t in b_files], b_server),
+        )
 
 
 @pytest.fixture
@@ -196,7 +200,11 @@ def test_scalper_dashboard_serves_on_loopback_only_until_stopped(stack: Stack, a
     env = {**os.environ, "SCALPER_ENDPOINT": stack.endpoint, "SCALPER_API_KEY": stack.keys[a.id]}
     process = subprocess.Popen(
         [sys.executable, "-m", "silent_scalper", "dashboard", "--port", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None
@@ -220,5 +228,6 @@ def listening_addresses(port: int) -> list[str]:
             local, state = line.split()[1], line.split()[3]
             address, _, hex_port = local.partition(":")
             if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-                found.append(".".join(str(b) for b in reversed(bytes.fromhex(address))) if len(address) == 8 else address)
+                ipv4 = len(address) == 8
+                found.append(".".join(str(b) for b in reversed(bytes.fromhex(address))) if ipv4 else address)
     return found
