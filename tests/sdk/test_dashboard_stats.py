@@ -83,14 +83,19 @@ def test_the_quarantine_rate_counts_only_files_whose_content_was_judged():
     assert stats.quarantine_rate_per_hour == [pytest.approx(2 / 3)]
 
 
-def test_a_failed_file_still_retried_is_in_progress_and_a_final_one_counts_its_error_as_a_reason():
+def test_failed_files_count_as_failed_with_their_error_as_a_reason_and_retries_to_come_counted():
     retrying = record("failed", created=NOW, error={"code": "processing_error", "message": "m", "retryable": True})
-    final = record("failed", created=NOW, error={"code": "output_unwritable", "message": "m", "retryable": False})
+    final = record("failed", created=NOW, error={"code": "processing_error", "message": "m", "retryable": False})
 
     stats = compute([retrying, final], now=NOW, hours=1)
 
-    assert (outcome(retrying), outcome(final)) == ("in_progress", "failed")
-    assert [(r.label, r.count) for r in stats.top_reasons] == [("output_unwritable", 1)]
+    assert (outcome(retrying), outcome(final)) == ("failed", "failed")
+    assert (stats.totals["failed"], stats.retrying) == (2, 1)
+    assert [(r.label, r.count) for r in stats.top_reasons] == [("processing_error", 2)]
+
+
+def test_files_not_processed_yet_are_in_progress():
+    assert {outcome(record(state, created=NOW)) for state in ("pending_upload", "processing")} == {"in_progress"}
 
 
 def test_top_reasons_are_most_frequent_first():
@@ -111,11 +116,11 @@ def test_latency_runs_from_upload_to_final_with_nearest_rank_percentiles():
     assert latency.count == 6
     assert (latency.p50_s, latency.p95_s, latency.max_s) == (3, 400, 400)
     assert {b.label: b.count for b in latency.buckets} == {
-        "< 1 s": 1,
-        "1-5 s": 3,
-        "5-15 s": 0,
-        "15-60 s": 1,
-        "1-5 min": 0,
-        "5-30 min": 1,
-        "30 min +": 0,
+        "<1s": 1,
+        "1-5s": 3,
+        "5-15s": 0,
+        "15-60s": 1,
+        "1-5m": 0,
+        "5-30m": 1,
+        "30m+": 0,
     }

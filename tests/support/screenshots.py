@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 
 from support.dashboard import MESSY, chromium, client_for, dashboard, send_examples
 from support.local_stack import ROOT, Stack, local_stack
@@ -29,7 +29,7 @@ def take(stack: Stack, partner: str, out: Path, browser: Browser) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     with client_for(stack, partner) as client, dashboard(client) as server:
         page = browser.new_page(viewport=VIEWPORT)
-        page.goto(server.url)
+        page.goto(f"{server.url}?hours=6")  # the files are minutes old: six wide hourly bars read best
         _settle(page, "#files-table tbody tr[data-file-id]")
         shots = [out / "dashboard-files.png", out / "dashboard-quarantined-file.png"]
         page.screenshot(path=shots[0], full_page=True)
@@ -41,8 +41,8 @@ def take(stack: Stack, partner: str, out: Path, browser: Browser) -> list[Path]:
 
 
 def _settle(page: Page, selector: str) -> None:
-    page.wait_for_selector(selector)
-    page.wait_for_function("document.querySelector('#updated').textContent.startsWith('Updated')")
+    expect(page.locator(selector).first).to_be_visible()
+    expect(page.locator("#updated")).to_contain_text("Updated")
 
 
 def main(argv: list[str]) -> int:

@@ -16,8 +16,10 @@ from pydantic import BaseModel
 from .._client import Client
 from ..models import FileRecord, FileState
 
-# Outcomes drawn in the charts, in stacking order: the final states, then what is not final yet.
+# Outcomes drawn in the charts, in stacking order: the states a file ends in (``failed``
+# also while a retry is to come), then ``in_progress`` for pending_upload and processing.
 OUTCOMES = ("processed", "quarantined", "failed", "expired", "cancelled", "in_progress")
+_IN_PROGRESS = (FileState.PENDING_UPLOAD, FileState.PROCESSING)
 DEFAULT_HOURS = 24
 MAX_HOURS = 7 * 24
 # The charts read at most this many files (10 pages of 100); ``truncated`` says so.
@@ -25,13 +27,13 @@ DEFAULT_MAX_FILES = 1000
 TOP_REASONS = 8
 # Upload-to-final latency histogram: (upper bound in seconds, label).
 LATENCY_BUCKETS = (
-    (1.0, "< 1 s"),
-    (5.0, "1-5 s"),
-    (15.0, "5-15 s"),
-    (60.0, "15-60 s"),
-    (300.0, "1-5 min"),
-    (1800.0, "5-30 min"),
-    (math.inf, "30 min +"),
+    (1.0, "<1s"),
+    (5.0, "1-5s"),
+    (15.0, "5-15s"),
+    (60.0, "15-60s"),
+    (300.0, "1-5m"),
+    (1800.0, "5-30m"),
+    (math.inf, "30m+"),
 )
 _HOUR = timedelta(hours=1)
 
@@ -64,6 +66,7 @@ class Stats(BaseModel):
     hour_starts: list[datetime]
     per_hour: dict[str, list[int]]
     totals: dict[str, int]
+    retrying: int
     quarantine_rate: float | None
     quarantine_rate_per_hour: list[float | None]
     top_reasons: list[Count]
@@ -95,8 +98,8 @@ def collect(client: Client, now: datetime, hours: int, max_files: int = DEFAULT_
 
 
 def outcome(record: FileRecord) -> str:
-    """Which bar a file counts in: its final state, or ``in_progress``."""
-    return record.state.value if record.is_final else "in_progress"
+    """Which bar a file counts in: its state, or ``in_progress`` before it is processed."""
+    return "in_progress" if record.state in _IN_PROGRESS else record.state.value
 
 
 def compute(records: Iterable[FileRecord], *, now: datetime, hours: int, truncated: bool = False) -> Stats:
@@ -106,7 +109,7 @@ def compute(records: Iterable[FileRecord], *, now: datetime, hours: int, truncat
     totals = dict.fromkeys(OUTCOMES, 0)
     reasons: Counter[str] = Counter()
     latencies: list[float] = []
-    count = 0
+    count = retrying = 0
     for record in records:
         index = int((record.created_at - start) / _HOUR)
         if not 0 <= index < hours:
@@ -116,8 +119,9 @@ def compute(records: Iterable[FileRecord], *, now: datetime, hours: int, truncat
         per_hour[name][index] += 1
         totals[name] += 1
         reasons.update(reason.code for reason in record.reasons)
-        if record.state is FileState.FAILED and record.error is not None and record.is_final:
+        if record.state is FileState.FAILED and record.error is not None:
             reasons[record.error.code] += 1
+            retrying += not record.is_final
         if record.is_final and record.uploaded_at and record.finished_at:
             latencies.append(max(0.0, (record.finished_at - record.uploaded_at).total_seconds()))
     return Stats(
@@ -129,6 +133,7 @@ def compute(records: Iterable[FileRecord], *, now: datetime, hours: int, truncat
         hour_starts=[start + i * _HOUR for i in range(hours)],
         per_hour=per_hour,
         totals=totals,
+        retrying=retrying,
         quarantine_rate=_rate(totals["quarantined"], totals["processed"]),
         quarantine_rate_per_hour=[
             _rate(q, p) for q, p in zip(per_hour["quarantined"], per_hour["processed"], strict=True)

@@ -62,7 +62,7 @@ function renderFigures(stats) {
     ["Processed", t.processed, "processed"],
     ["Quarantined", t.quarantined, "quarantined"],
     ["Quarantine rate", rateText, null, "of files checked"],
-    ["Failed", t.failed, "failed"],
+    ["Failed", t.failed, "failed", stats.retrying ? `${stats.retrying} to be retried` : null],
     ["In progress", t.in_progress, "in_progress"],
     ["Upload to final", formatDuration(lat.p50_s), null, lat.count ? `median; 95% within ${formatDuration(lat.p95_s)}` : "no final files yet"],
   ];
@@ -142,7 +142,7 @@ function latency(stats) {
     datasets: [{ label: "Files", data: buckets.map((bucket) => bucket.count), backgroundColor: OUTCOME_COLOURS.processed }],
   }, {
     plugins: { legend: { display: false } },
-    scales: { x: axis({ grid: { display: false } }), y: axis({ beginAtZero: true, ticks: { precision: 0 } }) },
+    scales: { x: axis({ grid: { display: false }, ticks: { maxRotation: 0, autoSkip: false, font: { size: 11 } } }), y: axis({ beginAtZero: true, ticks: { precision: 0 } }) },
   }, stats.latency.count === 0);
   const lat = stats.latency;
   describe("chart-latency", lat.count

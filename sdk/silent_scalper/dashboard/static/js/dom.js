@@ -46,16 +46,19 @@ export function formatBytes(bytes) {
   return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-});
+// Local time as 2026-11-25 21:37:20, whatever the browser's locale: clinics in several
+// countries read the same dates the same way.
+export function formatLocalTime(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} `
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
 
 // A <time> in the browser's local time, the exact UTC value in its title.
 export function timeEl(iso) {
   if (!iso) return el("span", { class: "muted" }, "–");
   const date = new Date(iso);
-  return el("time", { datetime: iso, title: date.toISOString() }, timeFormat.format(date));
+  return el("time", { datetime: iso, title: `${date.toISOString()} (UTC)` }, formatLocalTime(date));
 }
 
 export function formatDuration(seconds) {
