@@ -26,6 +26,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from .._client import Client
 from .._version import __version__
+from ..models import FileState
 from . import errors, security
 from .errors import DashboardError
 from .listing import ListFilters, fetch_page, record_view
@@ -77,6 +78,7 @@ def create_app(client: Client, settings: DashboardSettings | None = None) -> Fla
         "api_host": urlsplit(client.endpoint).netloc,
         "auth_label": settings.auth_label,
         "version": __version__,
+        "states": [state.value for state in FileState],
     }
 
     @app.get("/")
