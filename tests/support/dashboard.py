@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from silent_scalper import Client
 from silent_scalper.dashboard import DashboardServer, DashboardSettings, create_app
@@ -48,6 +48,24 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# Added to every test page: keeps each text the polite status region takes, since one
+# announcement may replace another before a test (or a screen reader) reads it.
+RECORD_ANNOUNCEMENTS = """
+window.announced = [];
+document.addEventListener("DOMContentLoaded", () => {
+  const region = document.getElementById("status");
+  if (!region) return;  // not a dashboard page
+  new MutationObserver(() => window.announced.push(region.textContent))
+    .observe(region, {childList: true, characterData: true, subtree: true});
+});
+"""
+
+
+def wait_announced(page: Page, text: str) -> None:
+    """Until the page has announced ``text`` (a part of one announcement)."""
+    page.wait_for_function("(text) => window.announced.some((said) => said.includes(text))", arg=text)
 
 
 @contextmanager

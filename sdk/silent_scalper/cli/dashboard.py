@@ -7,8 +7,10 @@ with this command's endpoint and credentials; they never reach the browser.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import webbrowser
+from types import FrameType
 
 from .._client import Client
 from .._exceptions import ConfigurationError
@@ -68,8 +70,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"Dashboard for {client.endpoint} at {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
         if args.open:
             webbrowser.open(server.url)
+        # SIGTERM stops it as Ctrl-C does: waitress ends its threads on SystemExit too.
+        signal.signal(signal.SIGTERM, _exit)
         server.run()
     return EXIT_OK
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(EXIT_OK)
 
 
 def _client(args: argparse.Namespace) -> Client:

@@ -1,8 +1,7 @@
-"""The dashboard in a real browser (Debian's Chromium through Playwright) against the
-session's local stack: browser -> dashboard server -> SDK -> gateway -> handlers -> moto.
+"""The dashboard in a real browser (Debian's Chromium through Playwright) against a local
+stack: browser -> dashboard server -> SDK -> gateway -> handlers -> moto.
 
-Each module onboards partners of its own, so its lists hold exactly the files it sent,
-whatever other modules sent to the shared stack.
+Each module onboards partners of its own, so its lists hold exactly the files it sent.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page
-from support.dashboard import chromium
-from support.local_stack import Stack
+from support.dashboard import RECORD_ANNOUNCEMENTS, chromium
+from support.local_stack import Stack, local_stack
 
 LAPTOP = {"width": 1366, "height": 768}
 
@@ -33,6 +32,15 @@ class Watched:
 
 
 @pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """A stack of the dashboard tests' own, in place of the shared one: they leave a failed
+    file's message in flight on the upload queue (it comes back after the visibility
+    timeout), which would keep that queue from ever draining for the tests that wait on it."""
+    with local_stack(tmp_path_factory.mktemp("dashboard-stack") / "stack.log", "--no-throttle") as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with chromium() as started:
         yield started
@@ -48,6 +56,7 @@ def page(browser: Browser, watched: Watched) -> Iterator[Page]:
     """A fresh tab on a laptop-sized screen; fails the test if the page threw, opened a
     dialog or had something refused by its Content-Security-Policy."""
     context = browser.new_context(viewport=LAPTOP)
+    context.add_init_script(RECORD_ANNOUNCEMENTS)
     tab = context.new_page()
     tab.on("pageerror", lambda error: watched.errors.append(str(error)))
     tab.on("dialog", lambda dialog: (watched.dialogs.append(dialog.message), dialog.dismiss()))

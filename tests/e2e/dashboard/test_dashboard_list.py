@@ -10,7 +10,16 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
-from support.dashboard import FAILED, MESSY, MESSY_REASONS, Examples, client_for, dashboard, send_examples
+from support.dashboard import (
+    FAILED,
+    MESSY,
+    MESSY_REASONS,
+    Examples,
+    client_for,
+    dashboard,
+    send_examples,
+    wait_announced,
+)
 from support.local_stack import Stack
 
 from silent_scalper.dashboard import DashboardServer
@@ -192,20 +201,10 @@ def test_a_new_file_appears_and_is_announced_while_the_page_is_open(page, stack,
     with client_for(stack, quiet) as client, dashboard(client, refresh_seconds=1) as server:
         open_list(page, server)
         expect(page.locator("#files-table td.empty")).to_be_visible()
-        page.evaluate(RECORD_ANNOUNCEMENTS)
 
         file_id = stack.upload(b"id,name\n1,late\n", filename="late-arrival.csv", partner=quiet)["file_id"]
 
         row = page.locator(f"tr[data-file-id='{file_id}']")
         expect(row.locator(".badge")).to_have_text("processed", timeout=20_000)
         expect(page.locator("#kpis")).to_contain_text("Processed1")
-        assert "Files list: 1 new file." in page.evaluate("window.announced")
-
-
-# Every text the polite status region takes (one may replace another before it is read).
-RECORD_ANNOUNCEMENTS = """() => {
-  window.announced = [];
-  const region = document.getElementById("status");
-  new MutationObserver(() => window.announced.push(region.textContent))
-    .observe(region, {childList: true, characterData: true, subtree: true});
-}"""
+        wait_announced(page, "Files list: 1 new file.")

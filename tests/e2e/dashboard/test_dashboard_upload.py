@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from playwright.sync_api import JSHandle, Page, expect
-from support.dashboard import client_for, dashboard
+from support.dashboard import client_for, dashboard, wait_announced
 from support.local_stack import Stack
 
 from silent_scalper.dashboard import DashboardServer
@@ -57,7 +57,7 @@ def test_a_dropped_file_is_uploaded_and_shown_processed(page, server, stack, cli
     record = stack.api("GET", f"/files/{file_id}", clinic).json()
     assert (record["filename"], record["state"], record["size"]) == ("dropped-visits.csv", "processed", len(CSV))
     expect(page.locator(f"#files-table tr[data-file-id='{file_id}']")).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("dropped-visits.csv: processed")
+    wait_announced(page, "dropped-visits.csv: processed.")
 
 
 def test_files_can_be_chosen_with_the_keyboard(page, server, tmp_path):

@@ -93,10 +93,16 @@ function summary(record) {
   return el("dl", { class: "facts" }, rows.map(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]));
 }
 
-// A reason's fields besides code and message say where it was found (row, column, field...).
+// Where a reason was found: its fields besides code and message (row, column, field...)
+// when the API gives them, else the lines, rows or items its message names.
+const PLACES = /\b(?:line|row|column|item|record|field) \d+/gi;
+
 function locationOf(reason) {
   const entries = Object.entries(reason).filter(([key, value]) => key !== "code" && key !== "message" && value !== null);
-  return entries.map(([key, value]) => `${key.replaceAll("_", " ")} ${typeof value === "object" ? JSON.stringify(value) : value}`).join(" · ");
+  if (entries.length) {
+    return entries.map(([key, value]) => `${key.replaceAll("_", " ")} ${typeof value === "object" ? JSON.stringify(value) : value}`).join(" · ");
+  }
+  return [...new Set(reason.message.match(PLACES) || [])].join(", ");
 }
 
 function reasonsSection(record) {
