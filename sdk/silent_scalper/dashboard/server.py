@@ -45,7 +45,8 @@ class DashboardServer:
             max_request_body_size=max_body,
             ident="",  # no Server header
         )
-        assert isinstance(server, TcpWSGIServer)  # one host and port: one TCP server
+        if not isinstance(server, TcpWSGIServer):  # one host and one port make one TCP server
+            raise TypeError(f"waitress made a {type(server).__name__}, not one TCP server")
         self._server = server
         self._thread: threading.Thread | None = None
 
