@@ -16,8 +16,8 @@ from playwright.sync_api import Page, expect
 from support.dashboard import client_for, dashboard
 from support.local_stack import ROOT, Stack
 
+from silent_scalper import Client
 from silent_scalper.dashboard import DashboardServer
-from silent_scalper.dashboard._iam import iam_client
 from silent_scalper.dashboard.security import CONTENT_SECURITY_POLICY
 
 pytestmark = pytest.mark.e2e
@@ -183,14 +183,14 @@ def test_the_api_key_never_reaches_the_browser(page: Page, a: Partner, stack: St
 
 
 def test_an_iam_dashboard_shows_the_partners_files(page: Page, stack: Stack, monkeypatch: pytest.MonkeyPatch):
-    """``--auth iam``: requests signed with the partner's IAM user, as any AWS SDK would."""
+    """``--auth iam``: the SDK's own SigV4 client, signing with the partner's IAM user."""
     name = f"iam-view-{os.urandom(3).hex()}.csv"
     file_id = stack.upload(PLAIN_CSV, filename=name, partner="acme")["file_id"]
     keys = stack.iam_keys["acme"]
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", keys.access_key_id)
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", keys.secret_access_key)
 
-    with iam_client(stack.iam_endpoint) as client, dashboard(client, auth_label="IAM (SigV4)") as server:
+    with Client(stack.iam_endpoint, auth="iam") as client, dashboard(client, auth_label="IAM (SigV4)") as server:
         page.goto(f"{server.url}?q={name}")
         expect(page.locator(f"tr[data-file-id='{file_id}'] th")).to_have_text(name)
         expect(page.locator(".connection")).to_contain_text("IAM (SigV4)")
