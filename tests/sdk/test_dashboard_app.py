@@ -205,3 +205,9 @@ def test_scalper_dashboard_with_iam_looks_for_the_iam_endpoint(capsys):
     IAM API's endpoint that is missing."""
     assert main(["dashboard", "--auth", "iam", "--port", "0"]) == 2
     assert "no endpoint: pass endpoint=... or set SCALPER_IAM_ENDPOINT or SCALPER_ENDPOINT" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--refresh", "--max-upload-mb"])
+def test_scalper_dashboard_refuses_a_setting_below_one(option, capsys):
+    assert main(["dashboard", option, "0"]) == 2
+    assert "expected a positive integer, got '0'" in capsys.readouterr().err

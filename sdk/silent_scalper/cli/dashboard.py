@@ -15,7 +15,7 @@ from types import FrameType
 from .._client import Client
 from .._config import resolve_auth_mode
 from .._exceptions import ConfigurationError
-from ._common import EXIT_OK, EXIT_USAGE, client_options
+from ._common import EXIT_OK, EXIT_USAGE, client_options, positive_int
 
 INSTALL_HINT = "the dashboard needs its extra: pip install 'silent-scalper[dashboard]'"
 DEFAULT_PORT = 8090
@@ -32,9 +32,13 @@ def add_parser(
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT}; 0 picks one)"
     )
-    parser.add_argument("--refresh", type=int, default=10, metavar="SECONDS", help="how often pages update")
+    parser.add_argument("--refresh", type=positive_int, default=10, metavar="SECONDS", help="how often pages update")
     parser.add_argument(
-        "--max-upload-mb", type=int, default=100, metavar="MB", help="largest file the drop zone takes (default 100)"
+        "--max-upload-mb",
+        type=positive_int,
+        default=100,
+        metavar="MB",
+        help="largest file the drop zone takes (default 100)",
     )
     parser.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
     parser.set_defaults(handler=run)
@@ -47,8 +51,6 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as err:
         print(f"error: dashboard_not_installed: {INSTALL_HINT} ({err.name} is missing)", file=sys.stderr)
         return EXIT_USAGE
-    if args.refresh < 1 or args.max_upload_mb < 1:
-        raise ConfigurationError("--refresh and --max-upload-mb must be at least 1")
     # --auth and the rest are every command's connection options (SCALPER_AUTH=iam, then
     # the endpoint is SCALPER_IAM_ENDPOINT); resolved here too, to name it in the page.
     auth_mode = resolve_auth_mode(args.auth)
@@ -75,4 +77,3 @@ def run(args: argparse.Namespace) -> int:
 
 def _exit(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(EXIT_OK)
-
