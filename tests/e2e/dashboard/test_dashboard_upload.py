@@ -5,9 +5,11 @@ large or refused says why."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import JSHandle, Page, expect
+from pydicom.data import get_testdata_file
 from support.dashboard import client_for, dashboard, wait_announced
 from support.local_stack import Stack
 
@@ -72,6 +74,25 @@ def test_files_can_be_chosen_with_the_keyboard(page, server, tmp_path):
     upload = page.locator(".upload")
     expect(upload).to_have_attribute("data-state", "processed", timeout=20_000)
     expect(upload.get_by_role("link")).to_have_text("chosen-vitals.jsonl")
+
+
+def test_a_dicom_file_chosen_is_uploaded_and_processed(page, stack, clinic):
+    """Binary files too: a CT image (pydicom's sample, 39 kB, so on a dashboard with the
+    default limit) is sent as application/dicom and judged by the DICOM validator."""
+    scan = Path(get_testdata_file("CT_small.dcm") or "")
+    with client_for(stack, clinic) as client, dashboard(client) as served:
+        page.goto(served.url)
+        expect(page.locator("#updated")).to_contain_text("Updated")
+        with page.expect_file_chooser() as chooser:
+            page.get_by_label("Choose files to upload").press("Enter")
+        chooser.value.set_files(scan)
+
+        upload = page.locator(".upload")
+        expect(upload).to_have_attribute("data-state", "processed", timeout=20_000)
+        file_id = upload.get_attribute("data-file-id")
+    record = stack.api("GET", f"/files/{file_id}", clinic).json()
+    assert (record["content_type"], record["size"]) == ("application/dicom", scan.stat().st_size)
+    assert record["details"]["dicom"]["modality"] == "CT"
 
 
 def test_a_file_over_the_limit_is_refused_in_the_browser_with_a_clear_message(page, server):
