@@ -48,6 +48,15 @@ def drop(page: Page, *named: tuple[str, str]) -> None:
     page.dispatch_event("#dropzone", "drop", {"dataTransfer": files(page, *named)})
 
 
+def choose_with_the_keyboard(page: Page, server: DashboardServer, path: Path) -> None:
+    """Open the list, press Enter on the file button, and pick ``path`` in the chooser."""
+    page.goto(server.url)
+    expect(page.locator("#updated")).to_contain_text("Updated")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_label("Choose files to upload").press("Enter")
+    chooser.value.set_files(path)
+
+
 def test_a_dropped_file_is_uploaded_and_shown_processed(page, server, stack, clinic):
     page.goto(server.url)
 
@@ -65,11 +74,7 @@ def test_a_dropped_file_is_uploaded_and_shown_processed(page, server, stack, cli
 def test_files_can_be_chosen_with_the_keyboard(page, server, tmp_path):
     chosen = tmp_path / "chosen-vitals.jsonl"
     chosen.write_text('{"pulse": 61}\n{"pulse": 72}\n')
-    page.goto(server.url)
-    expect(page.locator("#updated")).to_contain_text("Updated")
-    with page.expect_file_chooser() as chooser:
-        page.get_by_label("Choose files to upload").press("Enter")
-    chooser.value.set_files(chosen)
+    choose_with_the_keyboard(page, server, chosen)
 
     upload = page.locator(".upload")
     expect(upload).to_have_attribute("data-state", "processed", timeout=20_000)
@@ -81,11 +86,7 @@ def test_a_dicom_file_chosen_is_uploaded_and_processed(page, stack, clinic):
     default limit) is sent as application/dicom and judged by the DICOM validator."""
     scan = Path(get_testdata_file("CT_small.dcm") or "")
     with client_for(stack, clinic) as client, dashboard(client) as served:
-        page.goto(served.url)
-        expect(page.locator("#updated")).to_contain_text("Updated")
-        with page.expect_file_chooser() as chooser:
-            page.get_by_label("Choose files to upload").press("Enter")
-        chooser.value.set_files(scan)
+        choose_with_the_keyboard(page, served, scan)
 
         upload = page.locator(".upload")
         expect(upload).to_have_attribute("data-state", "processed", timeout=20_000)
