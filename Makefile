@@ -7,16 +7,16 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: demo test lint template-check unit e2e bench openapi clean build
+.PHONY: demo test lint template-check unit e2e bench openapi screenshots chromium clean build
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade "pip>=25.1"
 
-# What the demo needs: the SDK and the backend with its local stack.
+# What the demo needs: the SDK (with its dashboard) and the backend with its local stack.
 $(VENV)/.runtime: $(BIN)/python inspection/pyproject.toml sdk/pyproject.toml backend/pyproject.toml
-	$(PIP) -e ./inspection -e ./sdk -e "./backend[local]"
+	$(PIP) -e ./inspection -e "./sdk[dashboard]" -e "./backend[local]"
 	@touch $@
 
 # Plus what the tests and checks need (pyproject.toml's dependency groups).
@@ -35,8 +35,23 @@ $(CHECKOV_VENV)/.installed: $(BIN)/python pyproject.toml
 demo: $(VENV)/.runtime
 	$(BIN)/python examples/demo.py
 
-test: $(VENV)/.dev template-check lint
+test: $(VENV)/.dev chromium template-check lint
 	$(BIN)/pytest
+
+# The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's
+# own browser download needs a host the machine may not reach).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's chromium for the dashboard's browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The dashboard's browser tests need Chromium at $(CHROMIUM)."; \
+		echo "Install it (sudo apt-get install chromium), or point CHROMIUM=/path/to/chromium at one."; \
+		exit 1; \
+	fi
 
 # Offline: checkov neither downloads policy metadata (--skip-download, BC_SKIP_MAPPING) nor
 # asks PyPI for a newer version (CKV_SKIP_PACKAGE_UPDATE_CHECK). A check that does not
@@ -55,7 +70,7 @@ lint: $(VENV)/.dev
 unit: $(VENV)/.dev
 	$(BIN)/pytest -m "not e2e"
 
-e2e: $(VENV)/.dev
+e2e: $(VENV)/.dev chromium
 	$(BIN)/pytest -m e2e
 
 bench: $(VENV)/.runtime
@@ -79,6 +94,10 @@ build-%:
 
 build: $(VENV)/.dev
 	$(BIN)/sam build --build-dir .aws-sam/build
+
+# PNGs of the dashboard for docs/dashboard.md: a local stack, example files, Chromium.
+screenshots: $(VENV)/.dev chromium
+	PYTHONPATH=tests $(BIN)/python -m support.screenshots docs/img
 
 openapi: $(VENV)/.runtime
 	$(BIN)/python -m scalper_backend.api.openapi > docs/openapi.json

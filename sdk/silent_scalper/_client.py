@@ -289,7 +289,7 @@ class Client:
         Args:
             state: Only files in this state.
             limit: Page size, 1 to 100; it does not bound the total.
-            created_after: Only files created after this time (timezone-aware).
+            created_after: Only files created at or after this time (timezone-aware).
             created_before: Only files created before this time (timezone-aware).
             q: Only files whose filename contains this text (case-insensitive).
 

@@ -11,9 +11,13 @@ The convention, for whoever writes docs:
 - A block must exit 0, unless the line above it says ``<!-- doc-test: exit N -->``.
 - ``<!-- doc-test: skip REASON -->`` on the line above a block: not run; the reason is
   required (it needs an AWS account, or it is the test suite itself...).
-- A block that runs ``scalper local`` starts the stack: it is run in the background
-  with ``--port 0`` (so parallel runs do not collide), the next block starts once the
-  stack says it is serving, and the stack is stopped after the document.
+- A block that runs a server, ``scalper local`` or ``scalper dashboard``, is run in the
+  background with ``--port 0`` (any port it names is replaced, so parallel runs do not
+  collide); the next block starts once the server says it is serving (the dashboard must
+  then list files: its URL's ``api/files`` answers 200 with the credentials it was given),
+  and the servers are stopped, newest first, after
+  the document. A server block's exports do not reach later blocks (it has not ended):
+  export in a block of its own. ``--open`` opens no browser (``BROWSER`` is ``true``).
 - Blocks tagged otherwise (no tag, ``text``, ``json``, ``console``) show output and are
   not run.
 """
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
@@ -38,7 +43,14 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SHELL_TAGS = {"sh", "bash", "shell"}
 _FENCE = re.compile(r"^```(\S*)[^\n]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _MARKER = re.compile(r"<!--\s*doc-test:\s*(skip|exit)\s*(.*?)\s*-->\s*$")
-_LOCAL = re.compile(r"\bscalper local\b")
+# Commands that serve until stopped: the line that says they are serving, and what to
+# ask at the URL it names (the dashboard lists files: the API answered its credentials).
+SERVERS = {
+    "local": (re.compile(r"scalper local: serving"), None),
+    "dashboard": (re.compile(r"^SCALPER_DASHBOARD_URL=(\S+)$", re.MULTILINE), "api/files"),
+}
+_SERVER = re.compile(r"\bscalper (" + "|".join(SERVERS) + r")\b")
+_PORT = re.compile(r"(?<![\w-])--port[= ]\d+")
 # Set for the blocks: a block that runs the test suite must not run these tests again.
 NESTED = "DOC_TEST_NESTED"
 
@@ -57,8 +69,10 @@ class Block:
         return f"{self.path.relative_to(ROOT)}:{self.line}"
 
     @property
-    def starts_stack(self) -> bool:
-        return self.language in SHELL_TAGS and bool(_LOCAL.search(self.code))
+    def server(self) -> str | None:
+        """The server this block starts (a key of ``SERVERS``), if any."""
+        found = _SERVER.search(self.code) if self.language in SHELL_TAGS else None
+        return found.group(1) if found else None
 
 
 def blocks(path: Path) -> list[Block]:
@@ -99,13 +113,16 @@ def _environment(scratch: Path) -> dict[str, str]:
     env["XDG_STATE_HOME"] = str(scratch / ".state")  # the CLI's journal, kept in the scratch directory
     # The interpreter of the virtualenv first, as for a reader who made .venv as told.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["BROWSER"] = "true"  # what `scalper dashboard --open` runs: no browser window in tests
     return env
 
 
 def _shell(block: Block, state: Path) -> str:
     code = block.code
-    if block.starts_stack and "--port" not in code:
-        code = _LOCAL.sub("scalper local --port 0", code)
+    if block.server is not None:
+        code = _PORT.sub("--port 0", code)
+        if not _PORT.search(code):
+            code = _SERVER.sub(r"scalper \1 --port 0", code)
     if block.language == "python":
         code = f"{sys.executable} - <<'DOC_TEST_PYTHON'\n{code}DOC_TEST_PYTHON\n"
     # Variables exported by this block reach the next ones (readonly ones excepted).
@@ -130,8 +147,8 @@ def test_pasted_blocks_run(doc: Path, scratch: Path) -> None:
     servers: list[subprocess.Popen[str]] = []
     try:
         for block in runnable:
-            if block.starts_stack:
-                servers.append(_start_stack(block, state, scratch, env))
+            if block.server is not None:
+                servers.append(_start_server(block, state, scratch, env))
                 continue
             done = subprocess.run(
                 ["bash", "-c", _shell(block, state)], cwd=scratch, env=env, capture_output=True, text=True, timeout=300
@@ -141,7 +158,7 @@ def test_pasted_blocks_run(doc: Path, scratch: Path) -> None:
                 f"--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
             )
     finally:
-        for server in servers:
+        for server in reversed(servers):
             os.killpg(server.pid, signal.SIGINT)
             try:
                 server.wait(timeout=60)
@@ -149,19 +166,25 @@ def test_pasted_blocks_run(doc: Path, scratch: Path) -> None:
                 os.killpg(server.pid, signal.SIGKILL)
 
 
-def _start_stack(block: Block, state: Path, scratch: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    log = scratch / f".doc-test-stack-{block.line}.log"
+def _start_server(block: Block, state: Path, scratch: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    assert block.server is not None
+    serving, probe = SERVERS[block.server]
+    log = scratch / f".doc-test-{block.server}-{block.line}.log"
     with log.open("w") as out:
         server = subprocess.Popen(
             ["bash", "-c", _shell(block, state)], cwd=scratch, env=env, stdout=out, stderr=out, text=True,
             start_new_session=True,
         )
     deadline = time.monotonic() + 180
-    while "scalper local: serving" not in log.read_text():
-        assert server.poll() is None, f"{block.where}: the stack stopped:\n{log.read_text()[-3000:]}"
-        assert time.monotonic() < deadline, f"{block.where}: the stack did not start:\n{log.read_text()[-3000:]}"
+    while not (ready := serving.search(log.read_text())):
+        assert server.poll() is None, f"{block.where}: {block.server} stopped:\n{log.read_text()[-3000:]}"
+        assert time.monotonic() < deadline, f"{block.where}: {block.server} did not start:\n{log.read_text()[-3000:]}"
         time.sleep(0.2)
-    time.sleep(0.5)  # let tee write what the stack printed
+    time.sleep(0.5)  # let tee write what the server printed
+    if probe is not None:
+        url = ready.group(1) + probe
+        answer = requests.get(url, timeout=60)
+        assert answer.status_code == 200, f"{block.where}: {url} answered {answer.status_code}: {answer.text[:500]}"
     return server
 
 

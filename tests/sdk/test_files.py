@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 
-from silent_scalper import FileRecord, Files, FileState, WaitTimeoutError
+from silent_scalper import FileRecord, Files, FileState, InvalidArgumentError, WaitTimeoutError
 
 ENDPOINT = "http://scalper.test/v1"
 FILE_ID = "f_01jdq3w6x1f8m3zq1v6k7c2n4r"
@@ -46,6 +47,39 @@ def test_list_page_sends_state_limit_and_cursor(files: Files, api: responses.Req
     files.list_page(state=FileState.QUARANTINED, limit=10, cursor="eyJ")
 
     assert _query(api, 0) == {"state": ["quarantined"], "limit": ["10"], "cursor": ["eyJ"]}
+
+
+def test_list_page_sends_the_time_and_name_filters_in_utc(files: Files, api: responses.RequestsMock) -> None:
+    api.get(LIST_URL, json={"files": [], "next_cursor": None})
+    paris = timezone(timedelta(hours=1))
+
+    files.list_page(
+        created_after=datetime(2026, 11, 25, 22, 0, tzinfo=paris),
+        created_before=datetime(2026, 11, 26, 0, 0, tzinfo=UTC),
+        q="scan",
+    )
+
+    assert _query(api, 0) == {
+        "created_after": ["2026-11-25T21:00:00Z"],
+        "created_before": ["2026-11-26T00:00:00Z"],
+        "q": ["scan"],
+    }
+
+
+def test_list_page_refuses_a_time_without_a_zone(files: Files) -> None:
+    with pytest.raises(InvalidArgumentError, match="created_after must be timezone-aware"):
+        files.list_page(created_after=datetime(2026, 11, 25))
+
+
+def test_reprocess_posts_to_the_files_reprocess_route(
+    files: Files, api: responses.RequestsMock, payload: Payload
+) -> None:
+    api.post(f"{FILE_URL}/reprocess", json=payload("file_record_processed", state="processing"), status=202)
+
+    record = files.reprocess(FILE_ID)
+
+    assert record.state is FileState.PROCESSING
+    assert api.calls[0].request.headers["Content-Type"] == "application/json"
 
 
 def test_list_page_returns_the_next_cursor(files: Files, api: responses.RequestsMock, payload: Payload) -> None:

@@ -60,6 +60,13 @@ def test_wait_of_an_empty_id_is_refused(client: Client) -> None:
         client.wait("")
 
 
+def test_reprocess_of_an_empty_id_is_refused_before_any_request(client: Client, fake_api: FakeApi) -> None:
+    with pytest.raises(InvalidArgumentError, match="file_id must be a non-empty string"):
+        client.files.reprocess("")
+
+    assert len(fake_api.mock.calls) == 0
+
+
 def test_something_that_is_not_a_file_is_refused(client: Client) -> None:
     with pytest.raises(InvalidArgumentError, match="cannot upload a int"):
         client.upload(123)  # type: ignore[arg-type]

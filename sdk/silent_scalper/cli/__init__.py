@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from .._config import API_KEY_ENV, AUTH_ENV, AUTH_MODES, ENDPOINT_ENV
 from .._exceptions import ConfigurationError, ScalperError
 from .._version import __version__
-from . import admin, doctor, local, ls, status, upload, validate
+from . import admin, dashboard, doctor, local, ls, status, upload, validate
 from ._common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, print_error
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (upload, status, ls, validate, doctor, local, admin)
+_COMMANDS = (upload, status, ls, validate, doctor, local, admin, dashboard)
 
 
 def build_parser() -> argparse.ArgumentParser:
