@@ -73,6 +73,8 @@ build-%:
 		-r backend/requirements.txt "$(ARTIFACTS_DIR)"/.wheels/scalper_inspection-*.whl
 	rm -rf "$(ARTIFACTS_DIR)/.wheels"
 	cp -R backend/scalper_backend backend/rules "$(ARTIFACTS_DIR)/"
+	# The embedded local stack (moto, workers, injected faults) never runs on Lambda.
+	rm -rf "$(ARTIFACTS_DIR)/scalper_backend/local"
 	find "$(ARTIFACTS_DIR)/scalper_backend" -name __pycache__ -prune -exec rm -rf {} +
 
 build: $(VENV)/.dev

@@ -486,3 +486,9 @@ def test_the_key_outlives_the_stack_like_the_tables_it_encrypts(template):
 def test_deploy_doc_describes_every_parameter():
     documented = set(re.findall(r"^\| \**`(\w+)`\** \|", (ROOT / "docs" / "deploy.md").read_text(), re.M))
     assert documented == set(Template(ROOT / "template.yaml", stack_name="s", region="us-east-1").doc["Parameters"])
+
+
+def test_the_local_stack_reads_the_processor_event_sources_maximum_concurrency(template):
+    (source,) = template.queue_sources()
+    default = template.doc["Parameters"]["ProcessorMaxConcurrency"]["Default"]
+    assert (source.function, source.maximum_concurrency) == ("ProcessorFunction", int(default))

@@ -13,6 +13,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from .moto_service import DEFAULT_REGION, LOOPBACK, MotoService
+
 DEFAULT_PORT = 8088
 DEFAULT_PARTNER = "demo"
 
@@ -43,6 +45,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not enforce the usage plan's and the stage's rate limits (for benchmarks; AWS always does)",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most worker processes per function; the processor runs min(the template's MaximumConcurrency, N) "
+        "batches at once (default: twice this machine's cores)",
+    )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument(
@@ -66,6 +76,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
     """
     args = build_parser().parse_args(argv)
     out = out or sys.stdout
+    # moto loads in its own process while this one imports the stack.
+    moto = MotoService(LOOPBACK, DEFAULT_REGION).launch()
     # Everything else this process prints (the functions' logs included) goes to stderr,
     # so that standard output stays sourceable.
     sys.stdout = sys.stderr
@@ -85,8 +97,11 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
             log_level=args.log_level,
             throttle=not args.no_throttle,
             rules_file=args.rules,
+            workers=args.workers,
+            moto=moto,
         ).start()
     except (ScalperError, OSError) as err:
+        moto.stop()
         print(f"error: could not start the local stack: {err}", file=sys.stderr)
         return 2
     try:

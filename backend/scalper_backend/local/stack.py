@@ -1,4 +1,5 @@
-"""The whole pipeline on one machine: moto server, both gateways and queue pollers, from the template."""
+"""The whole pipeline on one machine: moto server, both gateways and queue pollers, from the
+template, with each function's invocations in worker processes of their own (runtime.py)."""
 
 from __future__ import annotations
 
@@ -11,30 +12,35 @@ from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
-from moto.server import ThreadedMotoServer
 
 from ..adapters.api_keys import ApiKeys
 from ..adapters.partners_table import PartnersTable
 from ..onboarding import create_partner
 from .api_keys import ApiKeyAuthenticator
+from .credential_store import CredentialStore
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
+from .moto_service import DEFAULT_REGION, LOOPBACK, MotoService
 from .poller import QueuePoller
 from .provision import Provisioned, provision
-from .runtime import LocalFunction
+from .runtime import FunctionConfig, LocalFunction, worker_environment
 from .s3_edge import S3Edge
 from .s3_sigv4 import S3Verifier
-from .template import Template, default_template_path
+from .template import QueueSource, Template, default_template_path
 from .throttle import Throttles
 
-LOOPBACK = "127.0.0.1"
 DEFAULT_STACK_NAME = "scalper-local"
-DEFAULT_REGION = "us-east-1"
 # Fake credentials: the local stack must never reach a real AWS account.
 _LOCAL_AWS_ENV = {"AWS_ACCESS_KEY_ID": "scalper-local", "AWS_SECRET_ACCESS_KEY": "scalper-local"}
 _CLEARED_AWS_ENV = ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_SECURITY_TOKEN")
 # What the S3 edge accepts signatures from (the handlers sign with these, from the environment).
 LOCAL_CREDENTIALS = Credentials(_LOCAL_AWS_ENV["AWS_ACCESS_KEY_ID"], _LOCAL_AWS_ENV["AWS_SECRET_ACCESS_KEY"])
+
+
+def default_workers() -> int:
+    """Twice this machine's cores: a worker spends much of an invocation waiting for moto."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 2 * cores
 
 
 @dataclass(frozen=True)
@@ -51,9 +57,10 @@ class LocalPartner:
 class LocalStack:
     """Runs the template's functions against moto on loopback.
 
-    Use it as a context manager, or ``start()`` and ``stop()``. It sets this process's AWS
-    environment (endpoint, fake credentials, region) and the functions' variables from the
-    template while it runs, so only one can run per process.
+    Use it as a context manager, or ``start()`` and ``stop()``. Each function runs in up to
+    ``workers`` worker processes, which get the template's variables for it; the queue's
+    event source runs ``min(MaximumConcurrency, workers)`` batches at once. The stack sets
+    this process's AWS environment (endpoints, fake credentials, region) while it runs.
     """
 
     def __init__(
@@ -67,6 +74,8 @@ class LocalStack:
         log_level: str = "INFO",
         throttle: bool = True,
         rules_file: Path | None = None,
+        workers: int | None = None,
+        moto: MotoService | None = None,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
         self._ports = {"api_key": port, "iam": iam_port}
@@ -74,7 +83,11 @@ class LocalStack:
         self._throttle = throttle
         # Another partner rules file than the one deployed with the code (RULES_FILE).
         self._rules_file = rules_file
-        self._moto: ThreadedMotoServer | None = None
+        self.workers = workers or default_workers()
+        self.functions: dict[str, LocalFunction] = {}
+        # moto may have been launched already (the CLI does, to load it while importing the rest).
+        self._moto = moto or MotoService(LOOPBACK, region)
+        self._credentials: CredentialStore | None = None
         self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
@@ -100,32 +113,55 @@ class LocalStack:
 
     def _start(self) -> LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
-        self._moto.start()
-        host, moto_port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{moto_port}"
+        self.aws_endpoint = self._moto.start()
+        credentials = self._credentials = CredentialStore(self.aws_endpoint)
         # S3 requests (the handlers' and presigned URLs) go through a verifying edge; an IP
         # host keeps botocore and moto on path-style addressing.
-        self._s3_edge = S3Edge(self.aws_endpoint, S3Verifier(LOCAL_CREDENTIALS, self.template.region))
+        verifier = S3Verifier(LOCAL_CREDENTIALS, self.template.region)
+        self._s3_edge = S3Edge(self.aws_endpoint, verifier)
         self.s3_endpoint = f"http://{LOOPBACK}:{self._s3_edge.start(LOOPBACK, 0)}"
-        self._set_env(self._environment())
-        # Imported here, after the environment is set: the handlers' loggers and clients
-        # are configured from it when first built.
-        from ..dependencies import dependencies
-
-        dependencies.cache_clear()
+        self._set_env(self._aws_environment())
         clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         self.resources = provision(self.template, clients)
-        functions = {
-            name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")
-        }
+        sources = self.template.queue_sources()
+        self._start_functions(sources)
+        self._start_gateways(credentials)
+        for source in sources:
+            function = self.functions[source.function]
+            poller = QueuePoller(
+                clients["sqs"],
+                queue_url=self.resources.queue_urls[source.queue],
+                queue_arn=self.template.arn(source.queue),
+                function=function,
+                batch_size=source.batch_size,
+                region=self.template.region,
+                concurrency=function.concurrency,
+            )
+            poller.start()
+            self._pollers.append(poller)
+        for name in ("scalper", "scalper-local"):
+            logging.getLogger(name).setLevel(self._log_level)
+        return self
+
+    def _start_functions(self, sources: list[QueueSource]) -> None:
+        """Each function with up to ``workers`` workers; a queue's function with the event
+        source's MaximumConcurrency if that is lower."""
+        by_function = {source.function: source for source in sources}
+        for name in self.template.of_type("AWS::Serverless::Function"):
+            source = by_function.get(name)
+            concurrency = min(self.workers, (source.maximum_concurrency if source else None) or self.workers)
+            environment = worker_environment(self._function_environment(name))
+            config = FunctionConfig.of(self.template, name, environment)
+            self.functions[name] = LocalFunction(config, concurrency=concurrency)
+
+    def _start_gateways(self, credentials: CredentialStore) -> None:
         throttles = Throttles() if self._throttle else None
         authenticators: dict[str, Authenticator] = {
-            "api_key": ApiKeyAuthenticator(clients["apigateway"]),
-            "iam": ExecuteApiVerifier(self.template.region),
+            "api_key": ApiKeyAuthenticator(credentials.api_key),
+            "iam": ExecuteApiVerifier(self.template.region, find=credentials.identity),
         }
         for api in self.template.apis():
-            gateway = Gateway(api, functions, authenticators[api.auth], throttles)
+            gateway = Gateway(api, self.functions, authenticators[api.auth], throttles)
             port = gateway.start(LOOPBACK, self._ports[api.auth])
             self._gateways.append(gateway)
             url = f"http://{LOOPBACK}:{port}/{api.stage}"
@@ -133,20 +169,6 @@ class LocalStack:
                 self.iam_endpoint = url
             else:
                 self.endpoint = url
-        for source in self.template.queue_sources():
-            poller = QueuePoller(
-                clients["sqs"],
-                queue_url=self.resources.queue_urls[source.queue],
-                queue_arn=self.template.arn(source.queue),
-                function=functions[source.function],
-                batch_size=source.batch_size,
-                region=self.template.region,
-            )
-            poller.start()
-            self._pollers.append(poller)
-        for name in ("scalper", "scalper-local"):
-            logging.getLogger(name).setLevel(self._log_level)
-        return self
 
     def stop(self) -> None:
         for poller in self._pollers:
@@ -155,14 +177,15 @@ class LocalStack:
         for gateway in self._gateways:
             gateway.stop()
         self._gateways.clear()
+        for function in self.functions.values():
+            function.stop()
+        self.functions.clear()
         if self._s3_edge:
             self._s3_edge.stop()
-        if self._moto:
-            self._moto.stop()
+        if self._credentials:
+            self._credentials.close()
+        self._moto.stop()
         self._restore_env()
-        from ..dependencies import dependencies
-
-        dependencies.cache_clear()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -207,7 +230,8 @@ class LocalStack:
         """The physical name (or ARN, for a topic) of a template resource."""
         return self.resources.names[logical_id]
 
-    def _environment(self) -> dict[str, str | None]:
+    def _aws_environment(self) -> dict[str, str | None]:
+        """Where AWS is (moto, and the S3 edge for S3), with fake credentials."""
         env: dict[str, str | None] = {
             **_LOCAL_AWS_ENV,
             "AWS_ENDPOINT_URL": self.aws_endpoint,
@@ -216,11 +240,11 @@ class LocalStack:
             "AWS_REGION": self.template.region,
         }
         env.update(dict.fromkeys(_CLEARED_AWS_ENV))
-        for function in self.template.of_type("AWS::Serverless::Function"):
-            for name, value in self.template.function_environment(function).items():
-                if env.get(name, value) != value:
-                    raise ValueError(f"functions disagree on {name}; one process cannot hold both")
-                env[name] = value
+        return env
+
+    def _function_environment(self, function: str) -> dict[str, str | None]:
+        """A function's workers' variables: the template's for it, and where AWS is."""
+        env: dict[str, str | None] = {**self._aws_environment(), **self.template.function_environment(function)}
         env["POWERTOOLS_LOG_LEVEL"] = self._log_level
         if self._rules_file is not None:
             env["RULES_FILE"] = str(self._rules_file.resolve())
