@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from .faults import DEFAULT_WINDOW_SECONDS, Faults
 from .moto_service import DEFAULT_REGION, LOOPBACK, MotoService
 
 DEFAULT_PORT = 8088
@@ -53,6 +54,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="most worker processes per function; the processor runs min(the template's MaximumConcurrency, N) "
         "batches at once (default: twice this machine's cores)",
     )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=SHARE",
+        help="inject a fault (repeatable): raise, raise-always, hang, kill, s3-slowdown, dynamodb-throttle; "
+        "see docs/local-stack.md",
+    )
+    parser.add_argument(
+        "--fault-window",
+        type=float,
+        default=DEFAULT_WINDOW_SECONDS,
+        metavar="SECONDS",
+        help=f"how long s3-slowdown and dynamodb-throttle last from the start (default {DEFAULT_WINDOW_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--visibility-timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="the upload queue's visibility timeout instead of the template's (fault runs: retries in seconds)",
+    )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
     parser.add_argument(
@@ -74,7 +97,12 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
         out: where the ``NAME=value`` lines go (standard output by default).
         stop: set it to shut down (Ctrl-C and SIGTERM set it too).
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        faults = Faults.parse(args.fault, window=args.fault_window)
+    except ValueError as err:
+        parser.error(str(err))
     out = out or sys.stdout
     # moto loads in its own process while this one imports the stack.
     moto = MotoService(LOOPBACK, DEFAULT_REGION).launch()
@@ -98,6 +126,8 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
             throttle=not args.no_throttle,
             rules_file=args.rules,
             workers=args.workers,
+            faults=faults,
+            visibility_timeout=args.visibility_timeout,
             moto=moto,
         ).start()
     except (ScalperError, OSError) as err:

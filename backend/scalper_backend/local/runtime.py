@@ -83,11 +83,13 @@ class FunctionConfig:
 class Worker:
     """One execution environment: a ``worker.py`` process and the socket to it."""
 
-    def __init__(self, config: FunctionConfig) -> None:
+    def __init__(self, config: FunctionConfig, faults: str = "") -> None:
         ours, theirs = socket.socketpair()
         function = {"name": config.name, "arn": config.arn, "memory_mb": config.memory_mb}
         args = [sys.executable, "-m", "scalper_backend.local.worker", "--fd", str(theirs.fileno())]
         args += ["--handler", config.handler, "--function", json.dumps(function)]
+        if faults:
+            args += ["--faults", faults]
         try:
             # Its standard output is our standard error: the handlers' logs go where the
             # stack's go, and `scalper local`'s standard output keeps only its NAME=value lines.
@@ -175,13 +177,15 @@ class LocalFunction:
     Args:
         config: the function and the environment its workers get.
         concurrency: most workers at once (invocations beyond it wait for a free one).
+        faults: the faults its workers inject (JSON for ``local/faults.py``), if any.
     """
 
-    def __init__(self, config: FunctionConfig, *, concurrency: int) -> None:
+    def __init__(self, config: FunctionConfig, *, concurrency: int, faults: str = "") -> None:
         self.config = config
         self.logical_id = config.logical_id
         self.name = config.name
         self.concurrency = max(1, concurrency)
+        self._faults = faults
         self._idle: list[Worker] = []
         self._running: set[Worker] = set()
         self._starting = 0
@@ -204,7 +208,7 @@ class LocalFunction:
         return result
 
     def workers(self) -> list[Worker]:
-        """The live workers, idle and busy."""
+        """The live workers, idle and busy (for faults and for measuring memory)."""
         with self._changed:
             return [*self._idle, *self._running]
 
@@ -236,7 +240,7 @@ class LocalFunction:
                     break
                 self._changed.wait()
         try:
-            worker = Worker(self.config)
+            worker = Worker(self.config, self._faults)
             worker.wait_ready()
         except BaseException:
             with self._changed:

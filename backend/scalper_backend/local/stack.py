@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -18,6 +19,7 @@ from ..adapters.partners_table import PartnersTable
 from ..onboarding import create_partner
 from .api_keys import ApiKeyAuthenticator
 from .credential_store import CredentialStore
+from .faults import Faults
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
 from .moto_service import DEFAULT_REGION, LOOPBACK, MotoService
@@ -41,6 +43,19 @@ def default_workers() -> int:
     """Twice this machine's cores: a worker spends much of an invocation waiting for moto."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return 2 * cores
+
+
+def _short_retries(visibility_timeout: int) -> dict[str, int]:
+    """The processor's timeout and lease for a visibility timeout cut short for fault runs.
+
+    As in the template, the lease outlives the timeout (the runtime kills an attempt at
+    its timeout, so a live attempt is never taken over), and an attempt whose worker died
+    is taken over by the third or fourth delivery, within the queue's five receives. The
+    timeout is longer than the visibility timeout here (the template's is a sixth of it),
+    so that an attempt can still be running when its message comes back: ``--fault hang``.
+    """
+    timeout = 2 * visibility_timeout
+    return {"timeout": timeout, "lease": timeout + 1}
 
 
 @dataclass(frozen=True)
@@ -75,6 +90,8 @@ class LocalStack:
         throttle: bool = True,
         rules_file: Path | None = None,
         workers: int | None = None,
+        faults: Faults | None = None,
+        visibility_timeout: int | None = None,
         moto: MotoService | None = None,
     ) -> None:
         self.template = Template(template_path or default_template_path(), stack_name=stack_name, region=region)
@@ -84,6 +101,9 @@ class LocalStack:
         # Another partner rules file than the one deployed with the code (RULES_FILE).
         self._rules_file = rules_file
         self.workers = workers or default_workers()
+        # Fault runs: retries within seconds rather than the template's 90 minutes.
+        self._visibility_timeout = visibility_timeout
+        self._faults = faults or Faults()
         self.functions: dict[str, LocalFunction] = {}
         # moto may have been launched already (the CLI does, to load it while importing the rest).
         self._moto = moto or MotoService(LOOPBACK, region)
@@ -124,6 +144,17 @@ class LocalStack:
         clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         self.resources = provision(self.template, clients)
         sources = self.template.queue_sources()
+        if self._visibility_timeout is not None:
+            for source in sources:
+                clients["sqs"].set_queue_attributes(
+                    QueueUrl=self.resources.queue_urls[source.queue],
+                    Attributes={"VisibilityTimeout": str(self._visibility_timeout)},
+                )
+        # The time-bound faults start now, once provisioning is done, as the stack serves.
+        hang = 1.5 * (self._visibility_timeout or self._queue_visibility_timeout())
+        self._faults = self._faults.starting_at(time.time(), hang_seconds=hang)
+        if self._faults.s3_slowdown:
+            self._s3_edge.inject(self._faults)
         self._start_functions(sources)
         self._start_gateways(credentials)
         for source in sources:
@@ -147,12 +178,15 @@ class LocalStack:
         """Each function with up to ``workers`` workers; a queue's function with the event
         source's MaximumConcurrency if that is lower."""
         by_function = {source.function: source for source in sources}
+        faults = self._faults.to_json() if self._faults.any() else ""
         for name in self.template.of_type("AWS::Serverless::Function"):
             source = by_function.get(name)
             concurrency = min(self.workers, (source.maximum_concurrency if source else None) or self.workers)
+            short = source is not None and self._visibility_timeout is not None
+            timeout = _short_retries(self._visibility_timeout or 0)["timeout"] if short else None
             environment = worker_environment(self._function_environment(name))
-            config = FunctionConfig.of(self.template, name, environment)
-            self.functions[name] = LocalFunction(config, concurrency=concurrency)
+            config = FunctionConfig.of(self.template, name, environment, timeout=timeout)
+            self.functions[name] = LocalFunction(config, concurrency=concurrency, faults=faults)
 
     def _start_gateways(self, credentials: CredentialStore) -> None:
         throttles = Throttles() if self._throttle else None
@@ -246,9 +280,17 @@ class LocalStack:
         """A function's workers' variables: the template's for it, and where AWS is."""
         env: dict[str, str | None] = {**self._aws_environment(), **self.template.function_environment(function)}
         env["POWERTOOLS_LOG_LEVEL"] = self._log_level
+        if self._visibility_timeout is not None:
+            env["PROCESSING_LEASE_SECONDS"] = str(_short_retries(self._visibility_timeout)["lease"])
         if self._rules_file is not None:
             env["RULES_FILE"] = str(self._rules_file.resolve())
         return env
+
+    def _queue_visibility_timeout(self) -> int:
+        """The template's visibility timeout of the (first) queue a function polls."""
+        sources = self.template.queue_sources()
+        props = self.template.properties(sources[0].queue) if sources else {}
+        return int(self.template.resolve(props.get("VisibilityTimeout", 30)))
 
     def _set_env(self, env: dict[str, str | None]) -> None:
         for name, value in env.items():

@@ -42,10 +42,17 @@ def _error(err: BaseException) -> dict[str, Any]:
     return {"error": {"type": type(err).__name__, "message": str(err)[:1000]}}
 
 
-def serve(connection: Connection, handler_path: str, function: dict[str, Any]) -> int:
-    """Load the handler, then run each event the parent sends until it hangs up."""
+Wrap = Callable[[Callable[[dict[str, Any], Any], Any]], Callable[[dict[str, Any], Any], Any]]
+
+
+def serve(connection: Connection, handler_path: str, function: dict[str, Any], wrap: Wrap | None = None) -> int:
+    """Load the handler, then run each event the parent sends until it hangs up.
+
+    ``wrap`` (the faults') sees each event before the handler does."""
     try:
         handler = _load(handler_path)
+        if wrap is not None:
+            handler = wrap(handler)
     except Exception as err:
         connection.send_bytes(json.dumps(_error(err)).encode())
         return 1
@@ -69,8 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fd", type=int, required=True, help="this end of the socket pair to the parent")
     parser.add_argument("--handler", required=True, help="module.attribute, as the template's Handler")
     parser.add_argument("--function", required=True, help="JSON: name, arn, memory_mb")
+    parser.add_argument("--faults", default="", help="JSON of the faults to inject (local/faults.py)")
     args = parser.parse_args(argv)
-    return serve(Connection(args.fd), args.handler, json.loads(args.function))
+    wrap = None
+    if args.faults:
+        # Only when asked: a worker without faults never imports the fault code. Before
+        # the handler is loaded: its clients must be made with the fault hooks.
+        from .faults import install_in_worker
+
+        wrap = install_in_worker(args.faults)
+    return serve(Connection(args.fd), args.handler, json.loads(args.function), wrap)
 
 
 if __name__ == "__main__":
