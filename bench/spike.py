@@ -80,9 +80,11 @@ class Reconciled:
     problems: Counter[str] = field(default_factory=Counter)
 
 
-def upload_all(stack: RunningStack, partner: str, paths: list[Path], threads: int, rate: float = 0.0) -> list[Uploaded]:
+def upload_all(
+    stack: RunningStack, partner: str, paths: list[Path], threads: int, rate: float = 0.0, attempts: int = 5
+) -> list[Uploaded]:
     """Upload every path with ``threads`` SDK clients; at ``rate`` files per second when set.
-    Each file is retried (the same bytes and name are the same file) until it is in."""
+    Each file is tried again (the same bytes and name are the same file), up to ``attempts`` times."""
     results = [Uploaded(path.name) for path in paths]
     next_index = iter(range(len(paths)))
     lock = threading.Lock()
@@ -98,7 +100,7 @@ def upload_all(stack: RunningStack, partner: str, paths: list[Path], threads: in
                 if rate:
                     time.sleep(max(0.0, started + index / rate - time.perf_counter()))
                 result = results[index]
-                for _ in range(5):
+                for _ in range(attempts):
                     try:
                         result.file_id = client.upload(paths[index]).file_id
                         result.error = None
