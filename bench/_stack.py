@@ -307,6 +307,36 @@ def versions(stack: RunningStack, logical_id: str, prefix: str) -> Counter[str]:
     return found
 
 
+@dataclass
+class Written:
+    """What the pipeline wrote for one partner: records by filename, how many times each
+    output and quarantine key was written, the inputs left, and the alerts."""
+
+    by_name: dict[str, list[FileRecord]]
+    outputs: Counter[str]
+    quarantined: Counter[str]
+    inputs: Counter[str]
+    alerted: Counter[tuple[str, str]]
+
+    @classmethod
+    def read(cls, stack: RunningStack, partner: str, found: list[FileRecord]) -> Written:
+        by_name: dict[str, list[FileRecord]] = {}
+        for record in found:
+            by_name.setdefault(record.filename, []).append(record)
+        return cls(
+            by_name=by_name,
+            outputs=versions(stack, "OutputBucket", f"processed/{partner}/"),
+            quarantined=versions(stack, "QuarantineBucket", f"quarantine/{partner}/"),
+            inputs=keys(stack, "InputBucket", f"uploads/{partner}/"),
+            alerted=alerts(stack),
+        )
+
+    def writes(self, partner: str, file_id: str) -> int:
+        """How many times the file's output or quarantine copy was written."""
+        output, copy = f"processed/{partner}/{file_id}.jsonl", f"quarantine/{partner}/{file_id}"
+        return self.outputs[output] + self.quarantined[copy]
+
+
 def drain(stack: RunningStack, queue: str) -> list[dict[str, Any]]:
     """Every message now in a queue (received and deleted)."""
     sqs = stack.aws("sqs")

@@ -13,8 +13,8 @@ alerts inbox and the dead-letter queue:
 * ``duplicates``: outputs or quarantine copies written more than once (the buckets are
   versioned), or a second quarantine alert for a file;
 * ``wrong_alerts``: files whose ``file.failed`` alerts are not one per attempt the fault
-  failed (``raise``: one for each file it picked, none for the others; ``raise-always``:
-  one per receive, five);
+  failed (``raise``: at most one for each file it picked, which took a second attempt,
+  none for the others; ``raise-always``: one per receive, five);
 * ``dead_letters_unexpected``: messages in the dead-letter queue of files no fault doomed.
 
 Which files ``raise`` and ``raise-always`` pick is decided by a hash of the file id
@@ -40,13 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _stack import (
     FINAL,
     RunningStack,
-    alerts,
+    Written,
     drain,
-    keys,
     local_stack,
     make_files,
     records,
-    versions,
     wait_until_final,
 )
 from spike import upload_all
@@ -120,16 +118,11 @@ def _reconcile(
     doomed: set[str],
     dead: Counter[str],
 ) -> dict[str, object]:
-    by_name: dict[str, list[FileRecord]] = {}
-    for record in found:
-        by_name.setdefault(record.filename, []).append(record)
-    outputs = versions(stack, "OutputBucket", f"processed/{PARTNER}/")
-    quarantined = versions(stack, "QuarantineBucket", f"quarantine/{PARTNER}/")
-    inputs = keys(stack, "InputBucket", f"uploads/{PARTNER}/")
-    alerted = alerts(stack)
+    written = Written.read(stack, PARTNER, found)
+    alerted = written.alerted
     lost, duplicates, wrong_alerts = 0, 0, 0
     for filename, good in expected.items():
-        held = by_name.get(filename, [])
+        held = written.by_name.get(filename, [])
         if len(held) != 1:
             lost += 1
             continue
@@ -140,11 +133,15 @@ def _reconcile(
             wrong_alerts += failures != MAX_RECEIVES
             continue
         want = "processed" if good else "quarantined"
-        written = outputs[f"processed/{PARTNER}/{file_id}.jsonl"] + quarantined[f"quarantine/{PARTNER}/{file_id}"]
-        lost += record.state.value != want or written == 0 or inputs[f"uploads/{PARTNER}/{file_id}"] > 0
-        duplicates += written > 1 or alerted[("file.quarantined", file_id)] > 1
-        if name == "raise":
-            wrong_alerts += failures != int(faults.hits("raise_first", file_id))
+        writes = written.writes(PARTNER, file_id)
+        lost += record.state.value != want or writes == 0 or written.inputs[f"uploads/{PARTNER}/{file_id}"] > 0
+        duplicates += writes > 1 or alerted[("file.quarantined", file_id)] > 1
+        # A picked file's first attempt raised (one alert) or, on a loaded machine, ran
+        # out of time before it read the file (no alert); either way it took a retry.
+        picked = faults.hits("raise_first", file_id)
+        if name == "raise" and ((failures > 1 or record.attempts < 2) if picked else failures > 0):
+            wrong_alerts += 1
+            print(f"{file_id}: {failures} file.failed alerts, {record.attempts} attempts", file=sys.stderr)
     return {
         "final": sum(1 for r in found if r.state.value in FINAL),
         "lost": lost,

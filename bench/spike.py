@@ -46,15 +46,14 @@ from _stack import (
     FINAL,
     RssSampler,
     RunningStack,
+    Written,
     alerts,
     drain,
     floor_files_per_s,
-    keys,
     latencies,
     local_stack,
     make_files,
     percentile,
-    versions,
     wait_until_final,
 )
 
@@ -121,17 +120,12 @@ def reconcile(stack: RunningStack, partner: str, expected: dict[str, bool], foun
     """Check everything the pipeline wrote for ``partner`` against ``expected`` (filename ->
     good); see the module docstring."""
     report = Reconciled(files=len(expected))
-    by_name: dict[str, list[FileRecord]] = {}
-    for record in found:
-        by_name.setdefault(record.filename, []).append(record)
-    outputs = versions(stack, "OutputBucket", f"processed/{partner}/")
-    quarantined = versions(stack, "QuarantineBucket", f"quarantine/{partner}/")
-    inputs_left = keys(stack, "InputBucket", f"uploads/{partner}/")
-    alerted = alerts(stack)
+    written = Written.read(stack, partner, found)
+    inputs_left, alerted = written.inputs, written.alerted
     with Client(endpoint=stack.endpoint, api_key=stack.api_key(partner)) as client:
         listed = Counter(record.file_id for record in client.list(limit=100))
     for name, good in expected.items():
-        held = by_name.get(name, [])
+        held = written.by_name.get(name, [])
         if len(held) != 1:
             report.lost.append(name)
             report.problems["records_not_one"] += 1
@@ -144,13 +138,11 @@ def reconcile(stack: RunningStack, partner: str, expected: dict[str, bool], foun
             continue
         if record.state.value != want:
             report.problems[f"{want}_but_{record.state.value}"] += 1
-        output_key = f"processed/{partner}/{record.file_id}.jsonl"
-        quarantine_key = f"quarantine/{partner}/{record.file_id}"
-        written = outputs[output_key] + quarantined[quarantine_key]
-        if written == 0 or inputs_left[f"uploads/{partner}/{record.file_id}"]:
+        writes = written.writes(partner, record.file_id)
+        if writes == 0 or inputs_left[f"uploads/{partner}/{record.file_id}"]:
             report.lost.append(name)
             report.problems["object_misplaced"] += 1
-        if written > 1 or record.attempts != 1 or alerted[("file.quarantined", record.file_id)] > 1:
+        if writes > 1 or record.attempts != 1 or alerted[("file.quarantined", record.file_id)] > 1:
             report.duplicates.append(name)
         if record.state.value == "quarantined" and alerted[("file.quarantined", record.file_id)] != 1:
             report.problems["quarantine_alert_missing"] += 1
