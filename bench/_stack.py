@@ -275,20 +275,28 @@ def records(stack: RunningStack, partner: str) -> list[FileRecord]:
 def wait_until_final(stack: RunningStack, partner: str, count: int, timeout: float) -> list[FileRecord]:
     """The partner's records once ``count`` of them are final (or when time runs out).
 
-    Waits for the upload queue to hold no message, visible or in flight, before reading
-    the table: a query of every record is a pass over the whole table in moto, and
-    asking it every second would slow the stack it measures."""
+    Reads the table only once no message waits in the upload queue (a query of every
+    record is a pass over the whole table in moto, and asking it every second would slow
+    the stack it measures); then every few seconds, until the last in-flight batches end."""
     sqs = stack.aws("sqs")
     url = sqs.get_queue_url(QueueName=stack.name("UploadEventsQueue"))["QueueUrl"]
-    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     deadline = time.monotonic() + timeout
     while True:
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
-        if all(attributes[name] == "0" for name in names) or time.monotonic() > deadline:
+        waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        if waiting["Attributes"]["ApproximateNumberOfMessages"] == "0" or time.monotonic() > deadline:
             found = records(stack, partner)
             if sum(r.state.value in FINAL for r in found) >= count or time.monotonic() > deadline:
                 return found
+            time.sleep(2)
         time.sleep(1)
+
+
+def messages_in_flight(stack: RunningStack) -> int:
+    """Messages of the upload queue received and not deleted (0 once every batch ended)."""
+    sqs = stack.aws("sqs")
+    url = sqs.get_queue_url(QueueName=stack.name("UploadEventsQueue"))["QueueUrl"]
+    names = ["ApproximateNumberOfMessagesNotVisible"]
+    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"][names[0]])
 
 
 def keys(stack: RunningStack, logical_id: str, prefix: str) -> Counter[str]:

@@ -53,6 +53,7 @@ from _stack import (
     latencies,
     local_stack,
     make_files,
+    messages_in_flight,
     percentile,
     wait_until_final,
 )
@@ -156,6 +157,9 @@ def reconcile(stack: RunningStack, partner: str, expected: dict[str, bool], foun
         inputs_left[f"uploads/{partner}/{i}"] for i in ids
     )
     report.problems["dead_letters"] += len(drain(stack, stack.name("UploadEventsDeadLetterQueue")))
+    # Every file is final by now: a message still in flight was processed and not deleted.
+    time.sleep(5)
+    report.problems["messages_left_in_flight"] += messages_in_flight(stack)
     report.problems = Counter({k: v for k, v in report.problems.items() if v})
     return report
 
