@@ -15,6 +15,11 @@ moto until it is terminated, with four changes, each for a reason that holds on 
   transaction touches, to roll back on failure: at 10,000 files every declaration copied
   20,000 items. The items named are saved and restored instead (with DynamoDB requests
   serialised nothing else can have changed them).
+* **A queue's messages change under its lock.** SendMessage appends to a queue's message
+  list under the queue's lock, but DeleteMessage rebuilt the list from a pass over it and
+  assigned it without the lock: a delete that ran meanwhile was undone (its message left
+  in flight, to be delivered again after the visibility timeout; 161 of 10,000 in a spike)
+  and a message sent meanwhile could be dropped. SQS does neither.
 * **Connections stay open** (HTTP/1.1): moto's server closes each one after its answer,
   and every boto3 call of the stack paid a new loopback connection and server thread.
 * **The list of moto's services is read once**, not from the disk on every request.
@@ -139,6 +144,7 @@ def _patch_moto() -> None:
     _transactions_save_only_their_items()
     _retention_check_reads_one_attribute()
     _queue_attributes_computed_when_read()
+    _deletes_hold_the_queue_lock()
 
 
 def _read_the_service_list_once() -> None:
@@ -201,6 +207,18 @@ def _queue_attributes_computed_when_read() -> None:
             return len(self._names)
 
     Queue.attributes = property(Attributes)  # type: ignore[assignment,method-assign]
+
+
+def _deletes_hold_the_queue_lock() -> None:
+    from moto.sqs.models import Queue
+
+    delete_message = Queue.delete_message
+
+    def locked_delete_message(self: Queue, receipt_handle: str) -> None:
+        with self._messages_lock:
+            delete_message(self, receipt_handle)
+
+    Queue.delete_message = locked_delete_message  # type: ignore[method-assign]
 
 
 def _transactions_save_only_their_items() -> None:
