@@ -188,14 +188,18 @@ def _output_bucket_gone(stack: Stack) -> Iterator[None]:
     """Every attempt at writing an output fails until the block ends, which is the fix."""
     s3, output = stack.aws("s3"), stack.name("OutputBucket")
     kept = s3.get_bucket_encryption(Bucket=output)["ServerSideEncryptionConfiguration"]
-    for item in s3.list_objects_v2(Bucket=output).get("Contents", []):
-        s3.delete_object(Bucket=output, Key=item["Key"])
+    versioning = s3.get_bucket_versioning(Bucket=output).get("Status")
+    listed = s3.list_object_versions(Bucket=output)  # versioned, as in the template: every version
+    for item in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=output, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=output)
     try:
         yield
     finally:
         s3.create_bucket(Bucket=output)
         s3.put_bucket_encryption(Bucket=output, ServerSideEncryptionConfiguration=kept)
+        if versioning:
+            s3.put_bucket_versioning(Bucket=output, VersioningConfiguration={"Status": versioning})
 
 
 def test_a_failed_file_reprocessed_once_the_fault_is_fixed_ends_processed_with_both_attempts(ops, strict_rules):

@@ -63,9 +63,12 @@ def start_operations(
                 every=summary_interval,
             )
         )
-    from ..dependencies import dependencies  # after the stack set the functions' environment
 
-    services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=dependencies.cache_clear))
+    def redeploy() -> None:
+        for function in functions.values():
+            function.redeploy()
+
+    services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=redeploy))
     for service in services:
         service.start()
     return services
