@@ -188,8 +188,9 @@ class LocalFunction:
         self._faults = faults
         self._idle: list[Worker] = []
         self._running: set[Worker] = set()
-        # Busy when the function was redeployed: they finish their event, then go.
-        self._retired: set[Worker] = set()
+        # Which deploy each worker was started under: only the latest one's are kept.
+        self._generation = 0
+        self._generation_of: dict[Worker, int] = {}
         self._starting = 0
         self._closed = False
         self._changed = threading.Condition()
@@ -216,11 +217,13 @@ class LocalFunction:
 
     def redeploy(self) -> None:
         """New instances from now on, as a deploy makes them on AWS: idle workers go now,
-        busy ones once their event is done; the next invocations start cold."""
+        busy or starting ones once their event is done; the next invocations start cold."""
         with self._changed:
+            self._generation += 1
             idle = list(self._idle)
             self._idle.clear()
-            self._retired |= self._running
+            for worker in idle:
+                self._generation_of.pop(worker, None)
         for worker in idle:
             worker.close()
 
@@ -249,6 +252,7 @@ class LocalFunction:
                     worker.kill()
                 if len(self._running) + self._starting < self.concurrency:
                     self._starting += 1
+                    generation = self._generation
                     break
                 self._changed.wait()
         try:
@@ -263,17 +267,19 @@ class LocalFunction:
             self._starting -= 1
             self.cold_starts += 1
             self._running.add(worker)
+            self._generation_of[worker] = generation
         logger.debug("cold start", extra={"function": self.logical_id, "pid": worker.pid})
         return worker
 
     def _release(self, worker: Worker, *, keep: bool) -> None:
         with self._changed:
             self._running.discard(worker)
-            retired = worker in self._retired
-            self._retired.discard(worker)
-            kept = keep and not self._closed and not retired and worker.alive()
+            current = self._generation_of.get(worker) == self._generation
+            kept = keep and not self._closed and current and worker.alive()
             if kept:
                 self._idle.append(worker)
+            else:
+                self._generation_of.pop(worker, None)
             self._changed.notify()
         if not kept:
             worker.kill()

@@ -23,6 +23,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from .context import LocalContext
+from .whole_lines import WholeLines
 
 
 def _load(handler_path: str) -> Callable[[dict[str, Any], Any], Any]:
@@ -78,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--function", required=True, help="JSON: name, arn, memory_mb")
     parser.add_argument("--faults", default="", help="JSON of the faults to inject (local/faults.py)")
     args = parser.parse_args(argv)
+    # Every worker and the stack itself write to one standard error: a line in one write,
+    # or a log line and another process's alert end up on one line (print writes the text
+    # and its newline apart). Before the handler's loggers take hold of sys.stdout.
+    sys.stdout = sys.stderr = WholeLines(sys.__stderr__ or sys.stderr)
     wrap = None
     if args.faults:
         # Only when asked: a worker without faults never imports the fault code. Before
