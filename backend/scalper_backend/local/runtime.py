@@ -38,16 +38,23 @@ class LocalContext:
 
 class LocalFunction:
     """One function of the template. Like a single Lambda instance, it runs one event at a
-    time: the handlers keep per-invocation state (the resolver's current event)."""
+    time: the handlers keep per-invocation state.
 
-    def __init__(self, template: Template, logical_id: str) -> None:
+    Functions that keep that state in the same process-wide place share ``lock``: the
+    Powertools REST resolver keeps the current event on its base class
+    (``BaseRouter.current_event``), one attribute for every resolver in the process. On
+    Lambda each function is a process of its own; here, two API functions run at once
+    would read each other's event (a POST's body replaced by a GET's ``None``).
+    """
+
+    def __init__(self, template: Template, logical_id: str, lock: threading.Lock | None = None) -> None:
         self.logical_id = logical_id
         self.name = f"{template.stack_name}-{logical_id}"
         self.handler_path = template.function_handler(logical_id)
         self.timeout = template.function_timeout(logical_id)
         self.arn = f"arn:aws:lambda:{template.region}:{ACCOUNT_ID}:function:{self.name}"
         self._handler: Callable[[dict[str, Any], Any], Any] | None = None
-        self._lock = threading.Lock()
+        self._lock = lock or threading.Lock()
 
     def invoke(self, event: dict[str, Any]) -> Any:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -125,8 +126,12 @@ class LocalStack:
         dependencies.cache_clear()
         clients = {name: self.client(name) for name in ("s3", "sqs", "dynamodb", "sns", "kms", "apigateway")}
         self.resources = provision(self.template, clients)
+        # The API's functions take turns (see LocalFunction: one resolver state per process).
+        api_functions = {route.function for route in self.template.api_routes()}
+        resolver_lock = threading.Lock()
         functions = {
-            name: LocalFunction(self.template, name) for name in self.template.of_type("AWS::Serverless::Function")
+            name: LocalFunction(self.template, name, resolver_lock if name in api_functions else None)
+            for name in self.template.of_type("AWS::Serverless::Function")
         }
         throttles = Throttles() if self._throttle else None
         authenticators: dict[str, Authenticator] = {
