@@ -31,12 +31,13 @@ import hashlib
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from harness import median_and_noise
 
 from scalper_inspection import Declared, inspect_stream
 
@@ -122,43 +123,43 @@ def inspected(data: bytes, content_type: str) -> Callable[[], int]:
 # Wall-clock time by default, as a partner would see it; `--clock cpu` measures the
 # process's CPU time instead, which a machine shared with other work disturbs far less.
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = CLOCKS["wall"]
+Clock = Callable[[], float]
 
 
-def timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[[], object], clock: Clock) -> float:
     started = clock()
     action()
     return clock() - started
 
 
-def noise(times: list[float]) -> float:
-    return round(100 * (max(times) - min(times)) / statistics.median(times), 1)
-
-
-def throughput(name: str, data: bytes, content_type: str, bare: Callable[[bytes], int], repeats: int) -> dict:
+def throughput(
+    name: str, data: bytes, content_type: str, bare: Callable[[bytes], int], repeats: int, clock: Clock
+) -> dict:
     # Alternate the two sides round by round, so a burst of load hits both alike.
     subject_times: list[float] = []
     bare_times: list[float] = []
     run = inspected(data, content_type)
     run(), bare(data)  # warm-up: imports, caches, allocator
     for _ in range(repeats):
-        subject_times.append(timed(run))
-        bare_times.append(timed(lambda: bare(data)))
+        subject_times.append(timed(run, clock))
+        bare_times.append(timed(lambda: bare(data), clock))
     mb = len(data) / 1e6
-    subject, baseline = statistics.median(subject_times), statistics.median(bare_times)
+    subject, subject_noise = median_and_noise(subject_times)
+    baseline, bare_noise = median_and_noise(bare_times)
     return {
         "case": name,
         "mb": round(mb, 1),
         "mb_per_s": round(mb / subject, 1),
         "bare_mb_per_s": round(mb / baseline, 1),
         "vs_bare": round(baseline / subject, 2),
-        "noise_pct": noise(subject_times),
-        "bare_noise_pct": noise(bare_times),
+        "noise_pct": round(100 * subject_noise, 1),
+        "bare_noise_pct": round(100 * bare_noise, 1),
     }
 
 
 _RSS_SCRIPT = """
 import hashlib, io, resource, sys
+from harness import median_and_noise
 from scalper_inspection import Declared, inspect_stream
 size = int(sys.argv[1])
 header = b"patient_ref,clinic,scan,slices,dose_mgy,taken_at,contrast,notes\\n"
@@ -235,7 +236,8 @@ def import_ms(handler: str, runs: int) -> float:
         float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout)
         for _ in range(runs)
     ]
-    return round(statistics.median(times), 1)
+    median, _ = median_and_noise(times)
+    return round(median, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +251,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", type=int, default=5, help="fresh interpreters per handler import")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall time (default) or CPU time")
     args = parser.parse_args(argv)
-    global clock
     clock = CLOCKS[args.clock]
     size = args.mb * 1024 * 1024
     cases = [
@@ -259,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         ("json array, pretty", make_json_array(size, pretty=True), "application/json", bare_json_array),
     ]
     load = os.getloadavg()[0]
-    results = [throughput(name, data, ct, bare, args.repeats) for name, data, ct, bare in cases]
+    results = [throughput(name, data, ct, bare, args.repeats, clock) for name, data, ct, bare in cases]
     print(f"{'case':22} {'MB':>6} {'MB/s':>8} {'bare MB/s':>10} {'x bare':>7} {'noise':>7} {'bare noise':>11}")
     for r in results:
         print(
