@@ -159,7 +159,6 @@ def throughput(
 
 _RSS_SCRIPT = """
 import hashlib, io, resource, sys
-from harness import median_and_noise
 from scalper_inspection import Declared, inspect_stream
 size = int(sys.argv[1])
 header = b"patient_ref,clinic,scan,slices,dose_mgy,taken_at,contrast,notes\\n"
