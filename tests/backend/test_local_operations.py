@@ -4,10 +4,12 @@ rules it reloads."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from scalper_backend.local.alerts_console import MAX_LINE, alert_line
 from scalper_backend.local.rules_watch import RulesWatcher
+from scalper_backend.local.ticking import RETRY_AFTER, Ticker
 
 
 def test_the_sweeper_runs_on_the_templates_schedule(template):
@@ -41,3 +43,19 @@ def test_an_edited_rules_file_redeploys_only_when_it_is_valid(tmp_path: Path):
     assert watcher.check() is False  # unchanged since
 
     assert redeployed == [1]
+
+
+def test_a_failing_tick_is_retried_after_a_pause_not_at_once():
+    ticks: list[float] = []
+
+    class Failing(Ticker):
+        def tick(self) -> None:
+            ticks.append(time.monotonic())
+            raise RuntimeError("queue unreachable")
+
+    ticker = Failing(every=0)
+    ticker.start()
+    time.sleep(RETRY_AFTER * 1.5)
+    ticker.stop()
+
+    assert len(ticks) == 2 and ticks[1] - ticks[0] >= RETRY_AFTER
