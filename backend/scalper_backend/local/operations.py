@@ -8,10 +8,8 @@ functions' processes: the stack calls `start_operations` once its resources exis
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_RULES_FILE
 from .alerts_console import AlertsConsole
 from .provision import Provisioned, subscribe_queue
 from .rules_watch import RulesWatcher
@@ -30,7 +28,6 @@ def start_operations(
     *,
     sweep_interval: float | None,
     summary_interval: float,
-    rules_file: Path | None,
 ) -> list[Ticker]:
     """Start the stand-ins; returns them, for the stack to stop.
 
@@ -38,7 +35,6 @@ def start_operations(
         sweep_interval: seconds between runs of each scheduled function (``None``: the
             template's rate).
         summary_interval: seconds between summary lines (0: none).
-        rules_file: the rules file to watch (``None``: the packaged one).
     """
     services: list[Ticker] = [
         ScheduleTimer(source, functions[source.function], region=template.region, every=sweep_interval)
@@ -65,7 +61,9 @@ def start_operations(
         )
     from ..dependencies import dependencies  # after the stack set the functions' environment
 
-    services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=dependencies.cache_clear))
+    # The file the functions load, as their settings resolve it (RULES_FILE, which the
+    # stack sets from its `rules_file`, or the packaged one).
+    services.append(RulesWatcher(dependencies().settings.rules_file, redeploy=dependencies.cache_clear))
     for service in services:
         service.start()
     return services
