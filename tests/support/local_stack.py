@@ -22,6 +22,7 @@ import requests
 from botocore.config import Config as AwsConfig
 
 from scalper_backend.local.cli import env_name
+from scalper_backend.local.provision import ALERTS_INBOX
 from scalper_backend.local.stack import LOCAL_CREDENTIALS
 from scalper_backend.local.template import Template
 from support.signing import Keys, send
@@ -179,7 +180,7 @@ class Stack:
         """The alerts published within a few seconds (read off the alerts-inbox queue, so
         each is seen once), only those about ``file_id`` when given."""
         sqs = self.aws("sqs")
-        url = sqs.get_queue_url(QueueName=f"{self.template.stack_name}-alerts-inbox")["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=f"{self.template.stack_name}-{ALERTS_INBOX}")["QueueUrl"]
         found, deadline = [], time.monotonic() + seconds
         while time.monotonic() < deadline:
             received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
