@@ -8,12 +8,10 @@ functions' processes: the stack calls `start_operations` once its resources exis
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT_RULES_FILE
 from .alerts_console import AlertsConsole
-from .provision import Provisioned
+from .provision import Provisioned, subscribe_queue
 from .rules_watch import RulesWatcher
 from .runtime import LocalFunction
 from .schedules import ScheduleTimer
@@ -30,7 +28,6 @@ def start_operations(
     *,
     sweep_interval: float | None,
     summary_interval: float,
-    rules_file: Path | None,
 ) -> list[Ticker]:
     """Start the stand-ins; returns them, for the stack to stop.
 
@@ -38,7 +35,6 @@ def start_operations(
         sweep_interval: seconds between runs of each scheduled function (``None``: the
             template's rate).
         summary_interval: seconds between summary lines (0: none).
-        rules_file: the rules file to watch (``None``: the packaged one).
     """
     services: list[Ticker] = [
         ScheduleTimer(source, functions[source.function], region=template.region, every=sweep_interval)
@@ -47,9 +43,9 @@ def start_operations(
     services.append(
         AlertsConsole(
             clients["sqs"],
-            clients["sns"],
-            topic_arn=resources.names["AlertsTopic"],
-            queue_name=f"{template.stack_name}-alerts-console",
+            queue_url=subscribe_queue(
+                clients["sqs"], clients["sns"], resources.names["AlertsTopic"], f"{template.stack_name}-alerts-console"
+            ),
         )
     )
     if summary_interval > 0:
@@ -65,7 +61,9 @@ def start_operations(
         )
     from ..dependencies import dependencies  # after the stack set the functions' environment
 
-    services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=dependencies.cache_clear))
+    # The file the functions load, as their settings resolve it (RULES_FILE, which the
+    # stack sets from its `rules_file`, or the packaged one).
+    services.append(RulesWatcher(dependencies().settings.rules_file, redeploy=dependencies.cache_clear))
     for service in services:
         service.start()
     return services

@@ -165,7 +165,6 @@ class LocalStack:
             functions,
             sweep_interval=self._sweep_interval,
             summary_interval=self._summary_interval,
-            rules_file=self._rules_file,
         )
         for name in ("scalper", "scalper-local"):
             logging.getLogger(name).setLevel(self._log_level)
