@@ -354,7 +354,7 @@ class Uploads:
         journal = self._journal if key is not None else MemoryJournal()
         key = key or idempotency_key
         if opened.size >= self.multipart_threshold:
-            uploader = MultipartUploader(self._transport, self._storage, parts, journal)
+            uploader = MultipartUploader(self._transport, self._files, self._storage, parts, journal)
             part_size = choose_part_size(opened.size, self.part_size)
             sent = uploader.upload(
                 opened,
