@@ -237,15 +237,15 @@ def test_without_a_journal_a_re_run_sends_nothing_the_api_already_has(
 def test_ctrl_c_prints_what_finished_and_exits_130(
     workdir: Path, fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_iter_many = Uploads.iter_many
+    real_start_many = Uploads._start_many
 
     def interrupted(self: Uploads, *args: Any, **kwargs: Any) -> Iterator[UploadResult]:
-        running = real_iter_many(self, *args, **kwargs)
+        running = real_start_many(self, *args, **kwargs)
         yield next(running)
         running.close()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Uploads, "iter_many", interrupted)
+    monkeypatch.setattr(Uploads, "_start_many", interrupted)
 
     code = upload("a.csv", "b.csv", "--wait")
 
