@@ -93,11 +93,6 @@ class Transport:
         self._pool_size = DEFAULT_POOL_SIZE
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
-    @property
-    def max_retries(self) -> int:
-        """Retries of a retryable request after its first attempt."""
-        return self.retry.max_retries
-
     def ensure_pool(self, size: int) -> None:
         """Keep at least ``size`` connections per host, for ``size`` threads at once.
 
