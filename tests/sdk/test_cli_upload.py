@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -268,6 +269,19 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(
     upload("a.csv", "b.csv")
 
     assert "\r" not in capsys.readouterr().err
+
+
+def test_a_progress_bar_is_drawn_on_stderr_when_it_is_a_terminal(
+    workdir: Path, fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    upload("a.csv", "b.csv")
+
+    captured = capsys.readouterr()
+    assert "\r" in captured.err
+    assert "2/2 files" in captured.err
+    assert "\r" not in captured.out  # the table and summary stay clean
 
 
 def test_the_progress_bar_shows_files_bytes_rate_and_eta(monkeypatch: pytest.MonkeyPatch) -> None:
