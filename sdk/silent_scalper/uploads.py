@@ -418,6 +418,12 @@ class Uploads:
         )
 
 
+def in_path_order(paths: list[Path], results: Iterable[UploadResult]) -> list[UploadResult]:
+    """``results`` (yielded as files finish) in the order of ``paths``, as expanded."""
+    order = {str(path): index for index, path in enumerate(paths)}
+    return sorted(results, key=lambda result: order[result.source])
+
+
 def _positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
