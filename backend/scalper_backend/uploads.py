@@ -19,6 +19,7 @@ from .errors import Conflict, DuplicateRace, FileTooLarge, StateConflict, StoreE
 from .listing import checked_file_id, get_record
 from .models import MAX_SINGLE_PUT_BYTES, SUPPORTED_CONTENT_TYPES, VOID_STATES, FileState
 from .multipart import part_targets, start_multipart
+from .observability import Metric, count
 from .records import FileRecord, duplicate_key, new_file_id, object_key, utcnow
 
 # Declarations of one (sha256, filename) racing each other: the loser reads the winner's
@@ -108,6 +109,7 @@ def create_upload(
             if isinstance(err, DuplicateRace):
                 continue  # the next round reads the winner
             raise
+        count(Metric.FILES_DECLARED)
         return ticket_for(record, settings=settings, objects=objects, now=now())
     raise StoreError(f"declaration still racing after {_RACE_ROUNDS} rounds")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,6 +23,7 @@ from scalper_backend.listing import ListQuery, list_files
 from scalper_backend.models import MIN_PART_BYTES, FileState
 from scalper_backend.multipart import complete_upload, refresh_parts
 from scalper_backend.notifications import S3ObjectRef
+from scalper_backend.observability import publish_metrics
 from scalper_backend.records import duplicate_key
 from scalper_backend.uploads import cancel_upload, create_upload
 from scalper_inspection import Rules
@@ -75,6 +77,15 @@ def test_the_same_file_declared_again_while_pending_gets_the_same_id_and_fresh_t
 
     assert again.file_id == first.file_id and again.duplicate_of is None
     assert again.upload is not None and again.state == FileState.PENDING_UPLOAD
+
+
+def test_a_file_declared_again_while_pending_is_counted_as_declared_once(backend, capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "test")
+
+    publish_metrics(lambda: [_declare(backend, _request()) for _ in range(2)])()
+
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [blob["FilesDeclared"] for blob in blobs if "FilesDeclared" in blob] == [[1.0]]
 
 
 def test_the_same_file_declared_after_its_upload_is_a_duplicate_with_nothing_to_send(backend):
