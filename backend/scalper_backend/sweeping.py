@@ -36,7 +36,7 @@ from .errors import StateConflict
 from .models import FileState
 from .notifications import S3ObjectRef, requeue_notification
 from .observability import Metric, count, logger
-from .records import DUE_SHARDS, Attempt, FileRecord, ProcessingError, utcnow, with_attempt
+from .records import DUE_SHARD_KEYS, Attempt, FileRecord, ProcessingError, utcnow, with_attempt
 
 # A sweep leaves this much of its invocation unused, so it never runs into the timeout.
 RESERVE_MS = 10_000
@@ -74,10 +74,10 @@ class Sweeper:
     def sweep(self, remaining_ms: Callable[[], int]) -> SweepReport:
         """Act on every open record past its deadline, while time allows."""
         report, now = SweepReport(), self.now()
-        for shard in range(DUE_SHARDS):
+        for shard in DUE_SHARD_KEYS:
             start = None
             while True:
-                records, start = self.files.due(f"due#{shard}", now=now, start_key=start)
+                records, start = self.files.due(shard, now=now, start_key=start)
                 for record in records:
                     if remaining_ms() < RESERVE_MS:
                         report.complete = False
