@@ -23,7 +23,7 @@ the next one carries on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from .adapters.alerts import Alerts
@@ -52,14 +52,7 @@ class SweepReport:
     complete: bool = True
 
     def summary(self) -> dict[str, int | bool]:
-        return {
-            "expired": self.expired,
-            "requeued": self.requeued,
-            "abandoned": self.abandoned,
-            "final": self.final,
-            "skipped": self.skipped,
-            "complete": self.complete,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
