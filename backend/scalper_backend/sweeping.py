@@ -134,17 +134,7 @@ class Sweeper:
         # A retry keeps a deadline: if its event never reaches an attempt, the next sweeps send it again.
         due = None if final else queue_deadline(now, self.settings)
         self.files.fail_abandoned(record, now=now, error=error, history=history, due=due)
-        self.alerts.publish(
-            "file.failed",
-            "Silent Scalper: file processing failed",
-            {
-                "partner_id": record.partner_id,
-                "file_id": record.file_id,
-                "attempt": record.attempts,
-                "final": final,
-                "cause": error.code,
-            },
-        )
+        self.alerts.file_failed(record, final=final, cause=error.code)
         count(Metric.ATTEMPTS_ABANDONED)
         if final:
             report.final += 1
