@@ -44,7 +44,6 @@ DEAD_LETTER_OUTPUT = "DeadLetterQueueUrl"
 class Target:
     keys: ApiKeys
     table: PartnersTable
-    description: str
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,6 @@ def aws_target(stack_name: str, region: str | None) -> Target:
     return Target(
         keys=ApiKeys(session.client("apigateway"), outputs[PLAN_OUTPUT]),
         table=PartnersTable(session.client("dynamodb"), outputs[TABLE_OUTPUT]),
-        description=f"stack {stack_name} ({session.region_name})",
     )
 
 
@@ -151,5 +149,4 @@ def local_target(endpoint: str, template_path: Path | None = None) -> Target:
         table=PartnersTable(
             session.client("dynamodb", endpoint_url=endpoint), template.physical_name("PartnersTable")
         ),
-        description=f"local stack at {endpoint}",
     )
