@@ -63,3 +63,20 @@ def test_a_stale_attempt_cannot_overwrite_a_newer_one(backend, pending):
     assert (current.state, current.attempts) == (FileState.PROCESSING, 2)
     backend.deps.files.finish(newer, _outcome(newer, FileState.PROCESSED))  # the newer one still can
     assert backend.deps.files.get(pending.partner_id, pending.file_id).state == FileState.PROCESSED
+
+
+def test_restore_puts_the_previous_record_back_while_the_record_is_unchanged(backend, pending):
+    claimed = _claim(backend, pending)
+
+    backend.deps.files.restore(claimed, pending)
+
+    assert backend.deps.files.get(pending.partner_id, pending.file_id) == pending
+
+
+def test_restore_leaves_a_record_that_moved_on_as_it_is(backend, pending):
+    claimed = _claim(backend, pending)
+    backend.deps.files.finish(claimed, _outcome(claimed, FileState.PROCESSED))
+
+    backend.deps.files.restore(claimed, pending)  # no error: the newer record stands
+
+    assert backend.deps.files.get(pending.partner_id, pending.file_id).state == FileState.PROCESSED

@@ -240,21 +240,12 @@ class FilesTable:
         Raises:
             StateConflict: another attempt took the file over meanwhile.
         """
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(final),
-                ConditionExpression="#state = :processing AND attempts = :attempt",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":processing": {"S": FileState.PROCESSING.value},
-                    ":attempt": {"N": str(claimed.attempts)},
-                },
-            )
-        except AWS_ERRORS as err:
-            if error_code(err) == "ConditionalCheckFailedException":
-                raise _conflict("finish", None) from err
-            raise store_error("PutItem", err) from err
+        self._put_if(
+            final,
+            "#state = :processing AND attempts = :attempt",
+            {":processing": {"S": FileState.PROCESSING.value}, ":attempt": {"N": str(claimed.attempts)}},
+            conflict=_conflict("finish", None),
+        )
         return final
 
     def mark_completed(self, partner_id: str, file_id: str) -> FileRecord:
@@ -462,20 +453,36 @@ class FilesTable:
     def restore(self, current: FileRecord, previous: FileRecord) -> None:
         """Put ``previous`` back, if the record is still ``current`` (undo a step whose
         side effect failed); a record that moved on meanwhile is left as it is."""
+        self._put_if(
+            previous,
+            "#state = :state AND updated_at = :updated",
+            {":state": {"S": current.state.value}, ":updated": {"S": timestamp(current.updated_at)}},
+            conflict=None,
+        )
+
+    def _put_if(
+        self, record: FileRecord, condition: str, values: dict[str, Any], *, conflict: StateConflict | None
+    ) -> None:
+        """Put ``record`` if the item meets ``condition`` (``#state`` names its state); if it
+        does not, raise ``conflict``, or, given none, leave the item as it is.
+
+        Raises:
+            StateConflict: ``conflict``, when the condition failed.
+            StoreError: DynamoDB failed.
+        """
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(previous),
-                ConditionExpression="#state = :state AND updated_at = :updated",
+                Item=to_item(record),
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":state": {"S": current.state.value},
-                    ":updated": {"S": timestamp(current.updated_at)},
-                },
+                ExpressionAttributeValues=values,
             )
         except AWS_ERRORS as err:
             if error_code(err) != "ConditionalCheckFailedException":
                 raise store_error("PutItem", err) from err
+            if conflict is not None:
+                raise conflict from err
 
     def _update(
         self,

@@ -14,7 +14,7 @@ from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
 from ..dependencies import Dependencies, dependencies
 from ..multipart import complete_upload, refresh_parts
-from ..observability import Metric, count, logger, publish_metrics
+from ..observability import logger, publish_metrics
 from ..uploads import cancel_upload, declare_upload
 
 app = APIGatewayRestResolver()
@@ -46,8 +46,6 @@ def post_upload() -> Response[str]:
         "upload declared",
         extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size, "replayed": replayed},
     )
-    if not replayed and ticket.duplicate_of is None:
-        count(Metric.FILES_DECLARED)
     status = 200 if ticket.duplicate_of else 201  # 200: the partner has this file, nothing to send
     return json_response(status, ticket, headers={"Idempotent-Replayed": "true"} if replayed else None)
 
