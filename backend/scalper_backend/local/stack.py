@@ -12,7 +12,6 @@ from typing import Any
 
 import boto3
 from botocore.credentials import Credentials
-from moto.server import ThreadedMotoServer
 
 from ..adapters.api_keys import ApiKeys
 from ..adapters.partners_table import PartnersTable
@@ -20,6 +19,7 @@ from ..onboarding import create_partner
 from .api_keys import ApiKeyAuthenticator
 from .gateway import Authenticator, Gateway
 from .iam_sigv4 import ExecuteApiVerifier
+from .moto_server import MotoServer
 from .operations import start_operations
 from .poller import QueuePoller
 from .provision import Provisioned, provision
@@ -79,7 +79,7 @@ class LocalStack:
         self._throttle = throttle
         # Another partner rules file than the one deployed with the code (RULES_FILE).
         self._rules_file = rules_file
-        self._moto: ThreadedMotoServer | None = None
+        self._moto: MotoServer | None = None
         self._s3_edge: S3Edge | None = None
         self._gateways: list[Gateway] = []
         self._pollers: list[QueuePoller] = []
@@ -110,10 +110,8 @@ class LocalStack:
 
     def _start(self) -> LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._moto = ThreadedMotoServer(ip_address=LOOPBACK, port=0, verbose=False)
-        self._moto.start()
-        host, moto_port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{moto_port}"
+        self._moto = MotoServer()
+        self.aws_endpoint = f"http://{LOOPBACK}:{self._moto.start(LOOPBACK, 0)}"
         # S3 requests (the handlers' and presigned URLs) go through a verifying edge; an IP
         # host keeps botocore and moto on path-style addressing.
         self._s3_edge = S3Edge(self.aws_endpoint, S3Verifier(LOCAL_CREDENTIALS, self.template.region))
