@@ -80,3 +80,18 @@ def test_restore_leaves_a_record_that_moved_on_as_it_is(backend, pending):
     backend.deps.files.restore(claimed, pending)  # no error: the newer record stands
 
     assert backend.deps.files.get(pending.partner_id, pending.file_id).state == FileState.PROCESSED
+
+
+def test_a_declaration_is_expired_only_while_its_deadline_is_the_one_read(backend, pending):
+    files = backend.deps.files
+    files.keep_open(pending.partner_id, pending.file_id, due=utcnow() - timedelta(minutes=1))
+    seen = files.get(pending.partner_id, pending.file_id)
+    assert seen is not None
+    files.keep_open(pending.partner_id, pending.file_id, due=utcnow() + timedelta(hours=1))  # fresh URLs
+
+    with pytest.raises(StateConflict):
+        files.expire(seen, now=utcnow())
+    assert files.get(pending.partner_id, pending.file_id).state is FileState.PENDING_UPLOAD
+
+    expired = files.expire(files.get(pending.partner_id, pending.file_id), now=utcnow())
+    assert expired.state is FileState.EXPIRED and expired.due_at is None

@@ -266,26 +266,7 @@ class FilesTable:
             StateConflict: the file is in another state, or its multipart upload was
                 completed; ``current`` is the record as found (``None`` when unknown).
         """
-        return self._update(
-            "cancel",
-            partner_id,
-            file_id,
-            update=(
-                "SET #state = :cancelled, partner_state = :ps, updated_at = :now, finished_at = :now "
-                "REMOVE part_sha256, due_at"
-            ),
-            condition=(
-                "#state = :pending AND (attribute_not_exists(multipart) OR multipart.completed = :false)"
-            ),
-            names={"#state": "state"},
-            values={
-                ":cancelled": {"S": FileState.CANCELLED.value},
-                ":pending": {"S": FileState.PENDING_UPLOAD.value},
-                ":ps": {"S": f"{partner_id}#{FileState.CANCELLED.value}"},
-                ":now": {"S": timestamp(now)},
-                ":false": {"BOOL": False},
-            },
-        )
+        return self._close_declaration("cancel", partner_id, file_id, FileState.CANCELLED, now=now)
 
     def keep_open(self, partner_id: str, file_id: str, *, due: datetime) -> None:
         """Push a pending upload's sweep deadline out to ``due`` (fresh URLs were issued);
@@ -334,27 +315,8 @@ class FilesTable:
         Raises:
             StateConflict: the record changed (an upload, a cancel, fresh URLs).
         """
-        return self._update(
-            "expire",
-            seen.partner_id,
-            seen.file_id,
-            update=(
-                "SET #state = :expired, partner_state = :ps, updated_at = :now, finished_at = :now "
-                "REMOVE part_sha256, due_at"
-            ),
-            condition=(
-                "#state = :pending AND due_at = :due AND "
-                "(attribute_not_exists(multipart) OR multipart.completed = :false)"
-            ),
-            names={"#state": "state"},
-            values={
-                ":expired": {"S": FileState.EXPIRED.value},
-                ":pending": {"S": FileState.PENDING_UPLOAD.value},
-                ":ps": {"S": f"{seen.partner_id}#{FileState.EXPIRED.value}"},
-                ":now": {"S": timestamp(now)},
-                ":due": {"S": timestamp(_due(seen))},
-                ":false": {"BOOL": False},
-            },
+        return self._close_declaration(
+            "expire", seen.partner_id, seen.file_id, FileState.EXPIRED, now=now, due=_due(seen)
         )
 
     def postpone(self, seen: FileRecord, *, due: datetime) -> FileRecord:
@@ -483,6 +445,45 @@ class FilesTable:
                 raise store_error("PutItem", err) from err
             if conflict is not None:
                 raise conflict from err
+
+    def _close_declaration(
+        self,
+        operation: str,
+        partner_id: str,
+        file_id: str,
+        state: FileState,
+        *,
+        now: datetime,
+        due: datetime | None = None,
+    ) -> FileRecord:
+        """``pending_upload`` -> ``state`` (final), unless a multipart upload was completed;
+        with ``due``, only if the declaration's deadline is still that one."""
+        values = {
+            ":closed": {"S": state.value},
+            ":pending": {"S": FileState.PENDING_UPLOAD.value},
+            ":ps": {"S": f"{partner_id}#{state.value}"},
+            ":now": {"S": timestamp(now)},
+            ":false": {"BOOL": False},
+        }
+        same_deadline = ""
+        if due is not None:
+            values[":due"] = {"S": timestamp(due)}
+            same_deadline = "due_at = :due AND "
+        return self._update(
+            operation,
+            partner_id,
+            file_id,
+            update=(
+                "SET #state = :closed, partner_state = :ps, updated_at = :now, finished_at = :now "
+                "REMOVE part_sha256, due_at"
+            ),
+            condition=(
+                f"#state = :pending AND {same_deadline}"
+                "(attribute_not_exists(multipart) OR multipart.completed = :false)"
+            ),
+            names={"#state": "state"},
+            values=values,
+        )
 
     def _update(
         self,
