@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..api.queries import idempotency_key
-from ..api.requests import caller_principal, parse_body
+from ..api.requests import caller_partner, parse_body
 from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
 from ..dependencies import Dependencies, dependencies
@@ -23,7 +23,7 @@ install_error_handlers(app)
 
 def _caller() -> tuple[Dependencies, str]:
     deps = dependencies()
-    return deps, deps.partners.partner_for(caller_principal(app.current_event))
+    return deps, caller_partner(app.current_event, deps.partners)
 
 
 @app.post("/uploads")
