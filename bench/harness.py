@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -63,7 +63,8 @@ def _serve(channel: Connection, partner: str) -> None:
                 output_bucket=stack.name_of("OutputBucket"),
             )
         )
-        channel.recv()  # anything, or the pipe closing, stops the stack
+        with suppress(EOFError):  # the benchmark ended without a word (killed, or Ctrl-C)
+            channel.recv()  # anything, or the pipe closing, stops the stack
 
 
 @contextmanager

@@ -9,14 +9,15 @@ Every figure is measured in this run, on this machine, next to its baseline:
   Repeated; medians, and noise as (max - min) / median.
 * peak RSS: a fresh interpreter inspects a generated 1 GiB CSV stream (never held in
   memory) and reports its peak resident size (``VmHWM``; ``ru_maxrss`` where there is no
-  /proc, which on Linux would carry over the parent's size across exec).
+  /proc, which on Linux would carry over the parent's size across exec), and how far it
+  rose above its resident size (``VmRSS``) once imported, before inspecting.
 * the processor end to end: a fresh interpreter runs the real processor (its boto3
   clients, the streamed multipart output) against a moto server in this process on a
   generated CSV (``--processor-rss-mb``), and reports its peak resident size and how far
   it rose above the baseline it had once imported with its clients built. moto's own
   memory (it holds the objects) is this process's, not the processor's.
 * cold import: a fresh interpreter imports each Lambda handler module; the time of the
-  import alone, median of several.
+  import alone, median of several, with its noise.
 
 Ends with one JSON line of the headline figures. Usage::
 
@@ -31,12 +32,13 @@ import hashlib
 import io
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from harness import median_and_noise
 
 from scalper_inspection import Declared, inspect_stream
 
@@ -65,10 +67,12 @@ class NullSink:
         return len(data)
 
 
+_CSV_HEADER = ",".join(_ROW).encode() + b"\n"
+_CSV_ROW = b"p-10001,north,ct-chest,120,12.5,2026-11-25T09:00:00Z,true,follow-up in 6 weeks\n"
+
+
 def make_csv(size: int) -> bytes:
-    header = ",".join(_ROW).encode() + b"\n"
-    row = b"p-10001,north,ct-chest,120,12.5,2026-11-25T09:00:00Z,true,follow-up in 6 weeks\n"
-    return header + row * (size // len(row))
+    return _CSV_HEADER + _CSV_ROW * (size // len(_CSV_ROW))
 
 
 def make_jsonl(size: int) -> bytes:
@@ -122,47 +126,44 @@ def inspected(data: bytes, content_type: str) -> Callable[[], int]:
 # Wall-clock time by default, as a partner would see it; `--clock cpu` measures the
 # process's CPU time instead, which a machine shared with other work disturbs far less.
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
-clock = CLOCKS["wall"]
+Clock = Callable[[], float]
 
 
-def timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[[], object], clock: Clock) -> float:
     started = clock()
     action()
     return clock() - started
 
 
-def noise(times: list[float]) -> float:
-    return round(100 * (max(times) - min(times)) / statistics.median(times), 1)
-
-
-def throughput(name: str, data: bytes, content_type: str, bare: Callable[[bytes], int], repeats: int) -> dict:
+def throughput(
+    name: str, data: bytes, content_type: str, bare: Callable[[bytes], int], repeats: int, clock: Clock
+) -> dict:
     # Alternate the two sides round by round, so a burst of load hits both alike.
     subject_times: list[float] = []
     bare_times: list[float] = []
     run = inspected(data, content_type)
     run(), bare(data)  # warm-up: imports, caches, allocator
     for _ in range(repeats):
-        subject_times.append(timed(run))
-        bare_times.append(timed(lambda: bare(data)))
+        subject_times.append(timed(run, clock))
+        bare_times.append(timed(lambda: bare(data), clock))
     mb = len(data) / 1e6
-    subject, baseline = statistics.median(subject_times), statistics.median(bare_times)
+    subject, subject_noise = median_and_noise(subject_times)
+    baseline, bare_noise = median_and_noise(bare_times)
     return {
         "case": name,
         "mb": round(mb, 1),
         "mb_per_s": round(mb / subject, 1),
         "bare_mb_per_s": round(mb / baseline, 1),
         "vs_bare": round(baseline / subject, 2),
-        "noise_pct": noise(subject_times),
-        "bare_noise_pct": noise(bare_times),
+        "noise_pct": round(100 * subject_noise, 1),
+        "bare_noise_pct": round(100 * bare_noise, 1),
     }
 
 
 _RSS_SCRIPT = """
-import hashlib, io, resource, sys
+import hashlib, io, json, resource, sys
 from scalper_inspection import Declared, inspect_stream
-size = int(sys.argv[1])
-header = b"patient_ref,clinic,scan,slices,dose_mgy,taken_at,contrast,notes\\n"
-row = b"p-10001,north,ct-chest,120,12.5,2026-11-25T09:00:00Z,true,follow-up in 6 weeks\\n"
+size, header, row = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3].encode()
 rows = (size - len(header)) // len(row)
 class Stream:
     def __init__(self):
@@ -179,32 +180,44 @@ class Stream:
 class Null:
     def write(self, data):
         return len(data)
+def kib(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field))
 total = len(header) + rows * len(row)
 probe = Stream()
 while probe.read(1 << 20):
     pass
 declared = Declared(size=total, sha256=probe.digest.hexdigest(), content_type="text/csv")
-result = inspect_stream(Stream(), declared, Null())
+stream = Stream()
+# The baseline: imports done, nothing inspected yet (where there is no /proc, none).
+try:
+    before = kib("VmRSS:")
+except OSError:
+    before = None
+result = inspect_stream(stream, declared, Null())
 assert result.ok, result.reasons
 # Linux carries ru_maxrss across exec, so a child forked from a big parent reports the
 # parent's size; VmHWM is the peak of this process's own memory. KiB either way.
 try:
-    with open("/proc/self/status") as status:
-        print(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+    peak = kib("VmHWM:")
 except OSError:
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"before_kib": before, "peak_kib": peak}))
 """
 
 
-def peak_rss_mib(megabytes: int) -> float:
-    """Peak RSS of a fresh interpreter inspecting a generated CSV stream of this size."""
+def peak_rss_mib(megabytes: int) -> tuple[float, float | None]:
+    """Peak RSS of a fresh interpreter inspecting a generated CSV stream of this size, and how
+    far it rose above the interpreter's RSS once imported (None where there is no /proc)."""
     out = subprocess.run(
-        [sys.executable, "-c", _RSS_SCRIPT, str(megabytes * 1024 * 1024)],
+        [sys.executable, "-c", _RSS_SCRIPT, str(megabytes * 1024 * 1024), _CSV_HEADER.decode(), _CSV_ROW.decode()],
         check=True,
         capture_output=True,
         text=True,
     )
-    return round(int(out.stdout.strip()) / 1024, 1)
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    peak, before = measured["peak_kib"], measured["before_kib"]
+    return round(peak / 1024, 1), None if before is None else round((peak - before) / 1024, 1)
 
 
 def processor_rss(megabytes: int) -> dict[str, float]:
@@ -224,8 +237,9 @@ def processor_rss(megabytes: int) -> dict[str, float]:
     }
 
 
-def import_ms(handler: str, runs: int) -> float:
-    """Median time to import a handler module in a fresh interpreter (startup excluded)."""
+def import_ms(handler: str, runs: int) -> tuple[float, float]:
+    """Median time to import a handler module in a fresh interpreter (startup excluded), and
+    its noise in per cent."""
     code = (
         "import time; t = time.perf_counter(); "
         f"import scalper_backend.handlers.{handler}; print((time.perf_counter() - t) * 1000)"
@@ -235,7 +249,8 @@ def import_ms(handler: str, runs: int) -> float:
         float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env).stdout)
         for _ in range(runs)
     ]
-    return round(statistics.median(times), 1)
+    median, spread = median_and_noise(times)
+    return round(median, 1), round(100 * spread, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +264,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--imports", type=int, default=5, help="fresh interpreters per handler import")
     parser.add_argument("--clock", choices=sorted(CLOCKS), default="wall", help="wall time (default) or CPU time")
     args = parser.parse_args(argv)
-    global clock
     clock = CLOCKS[args.clock]
     size = args.mb * 1024 * 1024
     cases = [
@@ -259,22 +273,24 @@ def main(argv: list[str] | None = None) -> int:
         ("json array, pretty", make_json_array(size, pretty=True), "application/json", bare_json_array),
     ]
     load = os.getloadavg()[0]
-    results = [throughput(name, data, ct, bare, args.repeats) for name, data, ct, bare in cases]
+    results = [throughput(name, data, ct, bare, args.repeats, clock) for name, data, ct, bare in cases]
     print(f"{'case':22} {'MB':>6} {'MB/s':>8} {'bare MB/s':>10} {'x bare':>7} {'noise':>7} {'bare noise':>11}")
     for r in results:
         print(
             f"{r['case']:22} {r['mb']:>6} {r['mb_per_s']:>8} {r['bare_mb_per_s']:>10} {r['vs_bare']:>7} "
             f"{str(r['noise_pct']) + '%':>7} {str(r['bare_noise_pct']) + '%':>11}"
         )
-    rss = peak_rss_mib(args.rss_mb)
-    print(f"peak RSS inspecting a {args.rss_mb} MiB CSV stream: {rss} MiB")
+    rss, rss_growth = peak_rss_mib(args.rss_mb)
+    print(f"peak RSS inspecting a {args.rss_mb} MiB CSV stream: {rss} MiB, {rss_growth} MiB above its baseline")
     processor = processor_rss(args.processor_rss_mb)
     print(
         f"the processor on a {args.processor_rss_mb} MiB CSV ({processor['output_mib']} MiB of output streamed to S3): "
         f"peak RSS {processor['peak_mib']} MiB, {processor['growth_mib']} MiB above its baseline"
     )
-    imports = {handler: import_ms(handler, args.imports) for handler in HANDLERS}
-    print("cold import of each handler (ms):", imports)
+    timed_imports = {handler: import_ms(handler, args.imports) for handler in HANDLERS}
+    imports = {handler: median for handler, (median, _) in timed_imports.items()}
+    import_noise = {handler: spread for handler, (_, spread) in timed_imports.items()}
+    print("cold import of each handler (ms):", imports, "noise (%):", import_noise)
     print(
         f"clock: {args.clock}; load average (1 min) at the start: {load:.2f} on {os.cpu_count()} CPUs "
         "(figures are noisier under load)"
@@ -287,15 +303,23 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "csv_mb_per_s": by_case["csv"]["mb_per_s"],
                 "csv_vs_bare": by_case["csv"]["vs_bare"],
+                "csv_noise_pct": by_case["csv"]["noise_pct"],
+                "csv_bare_noise_pct": by_case["csv"]["bare_noise_pct"],
                 "jsonl_mb_per_s": by_case["jsonl"]["mb_per_s"],
                 "jsonl_vs_bare": by_case["jsonl"]["vs_bare"],
+                "jsonl_noise_pct": by_case["jsonl"]["noise_pct"],
+                "jsonl_bare_noise_pct": by_case["jsonl"]["bare_noise_pct"],
                 "json_mb_per_s": array["mb_per_s"],
                 "json_vs_bare": array["vs_bare"],
+                "json_noise_pct": array["noise_pct"],
+                "json_bare_noise_pct": array["bare_noise_pct"],
                 "peak_rss_mib_1gib_csv": rss if args.rss_mb == 1024 else None,
+                "peak_rss_growth_mib_1gib_csv": rss_growth if args.rss_mb == 1024 else None,
                 "processor_peak_rss_mib": processor["peak_mib"],
                 "processor_rss_growth_mib": processor["growth_mib"],
                 "processor_rss_input_mib": args.processor_rss_mb,
                 "import_ms": imports,
+                "import_noise_pct": import_noise,
             }
         )
     )

@@ -263,16 +263,7 @@ class Processor:
             count(Metric.FILES_FAILED_FINAL)
         try:
             self._record_outcome(claimed, FileState.FAILED, error=error)
-            self.alerts.publish(
-                "file.failed",
-                "Silent Scalper: file processing failed",
-                {
-                    "partner_id": claimed.partner_id,
-                    "file_id": claimed.file_id,
-                    "attempt": claimed.attempts,
-                    "final": not retryable,
-                },
-            )
+            self.alerts.file_failed(claimed, final=not retryable)
         except Exception:
             # The original error is what matters; the lease expiry lets a retry take over.
             logger.exception("could not record the failure", extra={"file_id": claimed.file_id})

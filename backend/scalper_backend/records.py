@@ -22,6 +22,8 @@ MAX_HISTORY_CODES = 20
 # The sweeper's index spreads the open records over this many partition keys, so that no
 # single partition takes every state change of every file (1,000 writes/s per partition).
 DUE_SHARDS = 4
+# Those partition keys: the records write them (``due_shard``), the sweeper reads each.
+DUE_SHARD_KEYS = tuple(f"due#{shard}" for shard in range(DUE_SHARDS))
 
 UPLOAD_PREFIX = "uploads/"
 PARTNER_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -67,7 +69,7 @@ def duplicate_key(sha256: str, filename: str) -> str:
 
 def due_shard(file_id: str) -> str:
     """The partition of the sweeper's index a file's record lives in while it is open."""
-    return f"due#{hashlib.sha256(file_id.encode()).digest()[0] % DUE_SHARDS}"
+    return DUE_SHARD_KEYS[hashlib.sha256(file_id.encode()).digest()[0] % DUE_SHARDS]
 
 
 def utcnow() -> datetime:

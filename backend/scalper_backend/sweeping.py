@@ -23,7 +23,7 @@ the next one carries on.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from .adapters.alerts import Alerts
@@ -36,7 +36,7 @@ from .errors import StateConflict
 from .models import FileState
 from .notifications import S3ObjectRef, requeue_notification
 from .observability import Metric, count, logger
-from .records import DUE_SHARDS, Attempt, FileRecord, ProcessingError, utcnow, with_attempt
+from .records import DUE_SHARD_KEYS, Attempt, FileRecord, ProcessingError, utcnow, with_attempt
 
 # A sweep leaves this much of its invocation unused, so it never runs into the timeout.
 RESERVE_MS = 10_000
@@ -52,14 +52,7 @@ class SweepReport:
     complete: bool = True
 
     def summary(self) -> dict[str, int | bool]:
-        return {
-            "expired": self.expired,
-            "requeued": self.requeued,
-            "abandoned": self.abandoned,
-            "final": self.final,
-            "skipped": self.skipped,
-            "complete": self.complete,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -74,10 +67,10 @@ class Sweeper:
     def sweep(self, remaining_ms: Callable[[], int]) -> SweepReport:
         """Act on every open record past its deadline, while time allows."""
         report, now = SweepReport(), self.now()
-        for shard in range(DUE_SHARDS):
+        for shard in DUE_SHARD_KEYS:
             start = None
             while True:
-                records, start = self.files.due(f"due#{shard}", now=now, start_key=start)
+                records, start = self.files.due(shard, now=now, start_key=start)
                 for record in records:
                     if remaining_ms() < RESERVE_MS:
                         report.complete = False
@@ -141,17 +134,7 @@ class Sweeper:
         # A retry keeps a deadline: if its event never reaches an attempt, the next sweeps send it again.
         due = None if final else queue_deadline(now, self.settings)
         self.files.fail_abandoned(record, now=now, error=error, history=history, due=due)
-        self.alerts.publish(
-            "file.failed",
-            "Silent Scalper: file processing failed",
-            {
-                "partner_id": record.partner_id,
-                "file_id": record.file_id,
-                "attempt": record.attempts,
-                "final": final,
-                "cause": error.code,
-            },
-        )
+        self.alerts.file_failed(record, final=final, cause=error.code)
         count(Metric.ATTEMPTS_ABANDONED)
         if final:
             report.final += 1

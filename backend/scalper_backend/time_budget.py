@@ -1,4 +1,5 @@
-"""How much of a batch an invocation may start: a batch never runs past the timeout.
+"""How much of a batch an invocation may start, and the deferral of the rest: a batch
+never runs past the timeout.
 
 Kept apart from ``processing`` so that the processor handler imports it without the
 inspection package, which the processor loads on first use.
@@ -8,8 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from .notifications import created_objects
 from .observability import Metric, count, logger
+
+if TYPE_CHECKING:
+    from .dependencies import Dependencies
 
 
 @dataclass
@@ -40,3 +46,20 @@ class TimeBudget:
             return False
         self.started += 1
         return True
+
+
+def process_or_defer(body: str, delivery: int, *, budget: TimeBudget, deps: Dependencies) -> None:
+    """Process the objects one SQS message announces, or defer them all when ``budget``
+    has no time for their size: the message is sent again as a new one, which another
+    invocation handles at once.
+
+    Args:
+        body: the message body (an S3 notification).
+        delivery: how many times SQS has delivered the message (its receive count).
+    """
+    refs = created_objects(body)
+    if not budget.admit(sum(ref.size or 0 for ref in refs)):
+        deps.events.send(body)
+        return
+    for ref in refs:
+        deps.processor.process(ref, delivery=delivery)

@@ -19,6 +19,7 @@ from .errors import Conflict, DuplicateRace, FileTooLarge, StateConflict, StoreE
 from .listing import checked_file_id, get_record
 from .models import MAX_SINGLE_PUT_BYTES, SUPPORTED_CONTENT_TYPES, VOID_STATES, FileState
 from .multipart import part_targets, start_multipart
+from .observability import Metric, count
 from .records import FileRecord, duplicate_key, new_file_id, object_key, utcnow
 
 # Declarations of one (sha256, filename) racing each other: the loser reads the winner's
@@ -97,7 +98,11 @@ def create_upload(
         holder_id = files.name_holder(partner_id, name) if name else None
         holder = files.get(partner_id, holder_id) if holder_id else None
         if holder is not None and holder.state not in VOID_STATES:
-            return _ticket_for_existing(holder, settings=settings, files=files, objects=objects, now=now())
+            # A file still awaiting its bytes gets fresh targets; any other has nothing to send.
+            duplicate_of = None if holder.awaiting_bytes else holder.file_id
+            return _ticket_again(
+                holder, duplicate_of=duplicate_of, settings=settings, files=files, objects=objects, now=now()
+            )
         # A void holder (or one whose record is gone) gives its name up to the new file.
         record = _new_record(request, partner_id, content_type, now(), settings=settings, objects=objects)
         try:
@@ -108,6 +113,7 @@ def create_upload(
             if isinstance(err, DuplicateRace):
                 continue  # the next round reads the winner
             raise
+        count(Metric.FILES_DECLARED)
         return ticket_for(record, settings=settings, objects=objects, now=now())
     raise StoreError(f"declaration still racing after {_RACE_ROUNDS} rounds")
 
@@ -155,8 +161,9 @@ def declare_upload(
     if isinstance(outcome, UploadTicket):
         return outcome, False
     record = get_record(files, partner_id, outcome.file_id)
-    ticket = ticket_for(record, duplicate_of=outcome.duplicate_of, settings=settings, objects=objects, now=utcnow())
-    keep_open(record, files=files, settings=settings, now=utcnow())
+    ticket = _ticket_again(
+        record, duplicate_of=outcome.duplicate_of, settings=settings, files=files, objects=objects, now=utcnow()
+    )
     return ticket, True
 
 
@@ -214,13 +221,18 @@ def _check_single_put(request: UploadRequest) -> None:
         raise FileTooLarge(f"size {request.size} is over what one PUT holds ({MAX_SINGLE_PUT_BYTES}); send parts.")
 
 
-def _ticket_for_existing(
-    holder: FileRecord, *, settings: Settings, files: FilesTable, objects: Objects, now: datetime
+def _ticket_again(
+    record: FileRecord,
+    *,
+    duplicate_of: str | None,
+    settings: Settings,
+    files: FilesTable,
+    objects: Objects,
+    now: datetime,
 ) -> UploadTicket:
-    """A file still awaiting its bytes gets fresh targets; any other has nothing to send."""
-    duplicate_of = None if holder.awaiting_bytes else holder.file_id
-    ticket = ticket_for(holder, duplicate_of=duplicate_of, settings=settings, objects=objects, now=now)
-    keep_open(holder, files=files, settings=settings, now=now)
+    """The ticket for an existing file; fresh targets keep it open until they expire."""
+    ticket = ticket_for(record, duplicate_of=duplicate_of, settings=settings, objects=objects, now=now)
+    keep_open(record, files=files, settings=settings, now=now)
     return ticket
 
 

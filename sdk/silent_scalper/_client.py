@@ -92,8 +92,11 @@ class Client:
         retry = RetryPolicy(max_retries=max_retries)
         self._transport = Transport(self.endpoint, auth=signer, timeout=timeout, retry=retry, session=session)
         self._storage = Storage(timeout=timeout, retry=retry)
-        self._own_journal = isinstance(journal, str | os.PathLike)
-        self.journal: Journal | None = FileJournal(journal) if isinstance(journal, str | os.PathLike) else journal
+        # A journal opened here from a path is closed here; one passed in is the caller's.
+        self._owned_journal: FileJournal | None = None
+        if isinstance(journal, str | os.PathLike):
+            self._owned_journal = journal = FileJournal(journal)
+        self.journal: Journal | None = journal
         self.files = Files(self._transport)
         self.uploads = Uploads(
             self._transport,
@@ -306,8 +309,8 @@ class Client:
         """Release the HTTP connections (a session passed in is left open) and the journal file."""
         self._transport.close()
         self._storage.close()
-        if self._own_journal and isinstance(self.journal, FileJournal):
-            self.journal.close()
+        if self._owned_journal is not None:
+            self._owned_journal.close()
 
     def __enter__(self) -> Self:
         return self

@@ -38,6 +38,7 @@ __all__ = [
     "as_timeout",
     "connection_error",
     "encode_query",
+    "mount_pool",
     "pooled_session",
 ]
 
@@ -92,18 +93,13 @@ class Transport:
         self._pool_size = DEFAULT_POOL_SIZE
         self._headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 
-    @property
-    def max_retries(self) -> int:
-        """Retries of a retryable request after its first attempt."""
-        return self.retry.max_retries
-
     def ensure_pool(self, size: int) -> None:
         """Keep at least ``size`` connections per host, for ``size`` threads at once.
 
         A session passed in by the caller is left as it was configured.
         """
         if self._owns_session and size > self._pool_size:
-            _mount(self._session, size)
+            mount_pool(self._session, size)
             self._pool_size = size
 
     def get(
@@ -255,11 +251,12 @@ def encode_query(params: Mapping[str, str | int]) -> str:
 def pooled_session(pool_size: int, adapter: type[HTTPAdapter] = HTTPAdapter) -> requests.Session:
     """A session that keeps up to ``pool_size`` connections per host."""
     session = requests.Session()
-    _mount(session, pool_size, adapter)
+    mount_pool(session, pool_size, adapter)
     return session
 
 
-def _mount(session: requests.Session, pool_size: int, adapter: type[HTTPAdapter] = HTTPAdapter) -> None:
+def mount_pool(session: requests.Session, pool_size: int, adapter: type[HTTPAdapter] = HTTPAdapter) -> None:
+    """Mount ``adapter`` on ``session`` for http and https, keeping up to ``pool_size`` connections per host."""
     for prefix in ("http://", "https://"):
         session.mount(prefix, adapter(pool_connections=4, pool_maxsize=pool_size))
 

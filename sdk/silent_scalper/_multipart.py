@@ -41,6 +41,7 @@ from ._http import Transport
 from ._journal import Journal
 from ._sources import Opened, digest_parts
 from ._storage import ProgressHook, Storage
+from .files import Files
 from .models import (
     CompletedPart,
     CompleteRequest,
@@ -101,6 +102,7 @@ class MultipartUploader:
 
     Args:
         transport: The API transport.
+        files: The files resource, to read the record of an upload that is no longer pending.
         storage: Sends the parts.
         executor: Runs the parts in parallel (shared by all files of a bulk run).
         journal: Where progress is kept between runs.
@@ -110,6 +112,7 @@ class MultipartUploader:
     def __init__(
         self,
         transport: Transport,
+        files: Files,
         storage: Storage,
         executor: Executor,
         journal: Journal,
@@ -117,6 +120,7 @@ class MultipartUploader:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._transport = transport
+        self._files = files
         self._storage = storage
         self._executor = executor
         self._journal = journal
@@ -222,7 +226,7 @@ class MultipartUploader:
     def _settled(self, file_id: str, key: str) -> Sent | None:
         self._journal.remove(key)
         try:
-            record = self._transport.get(f"/files/{quote(file_id, safe='')}", cast_to=FileRecord)
+            record = self._files.get(file_id)
         except NotFoundError:
             return None
         if record.state in (FileState.PENDING_UPLOAD, FileState.CANCELLED, FileState.EXPIRED):

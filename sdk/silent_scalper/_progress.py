@@ -101,11 +101,6 @@ class ProgressTracker:
             self._in_flight -= bytes_sent
             self._report(force=True)
 
-    def snapshot(self) -> Progress:
-        """The counts now."""
-        with self._lock:
-            return self._snapshot()
-
     def _snapshot(self) -> Progress:
         return Progress(
             files_done=self._files_done,

@@ -16,7 +16,15 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ._exceptions import UploadError
-from ._http import DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, Timeout, as_timeout, connection_error, pooled_session
+from ._http import (
+    DEFAULT_POOL_SIZE,
+    DEFAULT_TIMEOUT,
+    Timeout,
+    as_timeout,
+    connection_error,
+    mount_pool,
+    pooled_session,
+)
 from ._retry import RETRY_STATUSES, RetryPolicy
 from ._sources import Slice
 from .models import UploadTarget
@@ -55,8 +63,7 @@ class Storage:
     def ensure_pool(self, size: int) -> None:
         """Keep at least ``size`` connections per host, for ``size`` threads at once."""
         if size > self._pool_size:
-            for prefix in ("http://", "https://"):
-                self._session.mount(prefix, _UploadAdapter(pool_connections=4, pool_maxsize=size))
+            mount_pool(self._session, size, _UploadAdapter)
             self._pool_size = size
 
     def put(self, target: UploadTarget, body: Slice, *, progress: ProgressHook | None = None) -> str | None:

@@ -17,7 +17,6 @@ verdict says so in `Validation.rules_source`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Literal
 
@@ -37,11 +36,11 @@ from scalper_inspection import (
 
 from ._exceptions import NotFoundError
 from ._http import Transport
+from ._sources import Opened, digest
 
 __all__ = ["PreFlight", "Validation", "validate_file"]
 
 RulesSource = Literal["api", "defaults"]
-_CHUNK = 1024 * 1024
 
 
 class Validation(BaseModel):
@@ -119,8 +118,8 @@ def validate_file(
             rules=rules.label,
             rules_source=rules_source,
         )
-    size, digest = _size_and_sha256(name)
-    declared = Declared(size=size, sha256=digest, content_type=declared_type)
+    size, sha256 = _size_and_sha256(name)
+    declared = Declared(size=size, sha256=sha256, content_type=declared_type)
     with open(name, "rb") as body:
         result = inspect_stream(body, declared, _Discard(), rules=rules)
     return Validation(
@@ -134,12 +133,11 @@ def validate_file(
 
 
 def _size_and_sha256(path: str) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
+    # Opened with open(), not open_source(): a file that cannot be read raises the plain
+    # OSError the callers report (open_source would wrap it in a FileReadError).
     with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
+        size = os.fstat(stream.fileno()).st_size
+        return size, digest(Opened(stream, 0, size, None))
 
 
 class PreFlight:

@@ -55,7 +55,7 @@ class UploadResult:
             file: nothing sent), ``skipped`` (the journal says an earlier run uploaded
             it: nothing sent, not even a request), or ``failed``.
         file_id: The file's id (the existing file's for a duplicate or skipped file).
-        state: The file's state when last seen.
+        state: The file's state when last seen (``record.state`` whenever there is a record).
         record: The file's record (filled in by :meth:`Uploads.many`, or after waiting).
         error: Why it failed, for ``failed``.
         size: The file's size in bytes.
@@ -198,19 +198,15 @@ class Uploads:
             FileReadError: A directory could not be listed.
         """
         paths = expand_paths(files, recursive=recursive)
-        results = list(
-            self.iter_many(
-                paths,
-                content_type=content_type,
-                metadata=metadata,
-                allow_duplicate=allow_duplicate,
-                concurrency=concurrency,
-                on_progress=on_progress,
-            )
+        running = self._start_many(
+            paths,
+            content_type=content_type,
+            metadata=metadata,
+            allow_duplicate=allow_duplicate,
+            concurrency=concurrency,
+            on_progress=on_progress,
         )
-        order = {str(path): index for index, path in enumerate(paths)}
-        results.sort(key=lambda result: order[result.source])
-        return self.attach_records(results)
+        return self.attach_records(in_path_order(paths, running))
 
     def iter_many(
         self,
@@ -246,8 +242,34 @@ class Uploads:
             InvalidArgumentError: A bad argument, before anything is sent.
             FileReadError: A directory could not be listed.
         """
+        return self._start_many(
+            expand_paths(files, recursive=recursive),
+            content_type=content_type,
+            metadata=metadata,
+            allow_duplicate=allow_duplicate,
+            concurrency=concurrency,
+            on_progress=on_progress,
+        )
+
+    def _start_many(
+        self,
+        paths: list[Path],
+        *,
+        content_type: str | None,
+        metadata: Mapping[str, str] | None,
+        allow_duplicate: bool,
+        concurrency: int | None,
+        on_progress: ProgressCallback | None,
+    ) -> Iterator[UploadResult]:
+        """Check the arguments now, then return the lazy run over ``paths`` (already expanded).
+
+        Shared by :meth:`many`, :meth:`iter_many` and ``scalper upload``, which expand the
+        paths once and keep them to put the results back in order (:func:`in_path_order`).
+
+        Raises:
+            InvalidArgumentError: A bad argument, before anything is sent.
+        """
         workers = _positive("concurrency", concurrency if concurrency is not None else self.concurrency)
-        paths = expand_paths(files, recursive=recursive)
         declaration_fields("check", content_type, metadata, allow_duplicate)  # fail before the first file
         return self._run_many(paths, workers, content_type, metadata, allow_duplicate, on_progress)
 
@@ -354,7 +376,7 @@ class Uploads:
         journal = self._journal if key is not None else MemoryJournal()
         key = key or idempotency_key
         if opened.size >= self.multipart_threshold:
-            uploader = MultipartUploader(self._transport, self._storage, parts, journal)
+            uploader = MultipartUploader(self._transport, self._files, self._storage, parts, journal)
             part_size = choose_part_size(opened.size, self.part_size)
             sent = uploader.upload(
                 opened,
@@ -394,6 +416,12 @@ class Uploads:
             mtime_ns=stat.st_mtime_ns,
             filename=filename,
         )
+
+
+def in_path_order(paths: list[Path], results: Iterable[UploadResult]) -> list[UploadResult]:
+    """``results`` (yielded as files finish) in the order of ``paths``, as expanded."""
+    order = {str(path): index for index, path in enumerate(paths)}
+    return sorted(results, key=lambda result: order[result.source])
 
 
 def _positive(name: str, value: int) -> int:

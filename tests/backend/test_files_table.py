@@ -63,3 +63,35 @@ def test_a_stale_attempt_cannot_overwrite_a_newer_one(backend, pending):
     assert (current.state, current.attempts) == (FileState.PROCESSING, 2)
     backend.deps.files.finish(newer, _outcome(newer, FileState.PROCESSED))  # the newer one still can
     assert backend.deps.files.get(pending.partner_id, pending.file_id).state == FileState.PROCESSED
+
+
+def test_restore_puts_the_previous_record_back_while_the_record_is_unchanged(backend, pending):
+    claimed = _claim(backend, pending)
+
+    backend.deps.files.restore(claimed, pending)
+
+    assert backend.deps.files.get(pending.partner_id, pending.file_id) == pending
+
+
+def test_restore_leaves_a_record_that_moved_on_as_it_is(backend, pending):
+    claimed = _claim(backend, pending)
+    backend.deps.files.finish(claimed, _outcome(claimed, FileState.PROCESSED))
+
+    backend.deps.files.restore(claimed, pending)  # no error: the newer record stands
+
+    assert backend.deps.files.get(pending.partner_id, pending.file_id).state == FileState.PROCESSED
+
+
+def test_a_declaration_is_expired_only_while_its_deadline_is_the_one_read(backend, pending):
+    files = backend.deps.files
+    files.keep_open(pending.partner_id, pending.file_id, due=utcnow() - timedelta(minutes=1))
+    seen = files.get(pending.partner_id, pending.file_id)
+    assert seen is not None
+    files.keep_open(pending.partner_id, pending.file_id, due=utcnow() + timedelta(hours=1))  # fresh URLs
+
+    with pytest.raises(StateConflict):
+        files.expire(seen, now=utcnow())
+    assert files.get(pending.partner_id, pending.file_id).state is FileState.PENDING_UPLOAD
+
+    expired = files.expire(files.get(pending.partner_id, pending.file_id), now=utcnow())
+    assert expired.state is FileState.EXPIRED and expired.due_at is None

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 
 from scalper_backend.api.schemas import UploadRequest
+from scalper_backend.deadlines import upload_deadline
 from scalper_backend.errors import FileTooLarge, IdempotencyKeyReused, RequestInProgress, UnsupportedContentType
 from scalper_backend.local.runtime import LocalContext
-from scalper_backend.records import duplicate_key
+from scalper_backend.records import duplicate_key, utcnow
 from scalper_backend.uploads import declare_upload
 from scalper_inspection import Rules
 
@@ -52,6 +54,18 @@ def test_the_same_key_and_body_replay_the_first_answer_with_its_upload_target(ba
     assert again.file_id == first.file_id  # allow_duplicate would have made a new file without the key
     assert again.upload is not None and first.upload is not None
     assert again.upload.headers == first.upload.headers
+
+
+def test_a_replay_later_keeps_the_declaration_open_until_its_fresh_urls_expire(backend, monkeypatch):
+    import scalper_backend.uploads as uploads
+
+    first, _ = _declare(backend, "k-1")
+    later = utcnow() + timedelta(days=1)
+    monkeypatch.setattr(uploads, "utcnow", lambda: later)
+
+    _, replayed = _declare(backend, "k-1")
+
+    assert replayed and backend.deps.files.get("acme", first.file_id).due_at == upload_deadline(later, backend.settings)
 
 
 def test_the_same_key_with_another_body_is_refused(backend):

@@ -128,10 +128,12 @@ def test_fault_marks_the_file_failed_and_retryable_then_a_retry_processes_it(bac
     assert recovered.attempts == 2 and recovered.error is None
 
 
-def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
+def _fail_storing_output(backend, monkeypatch, *, earlier_attempts: int, delivery: int) -> S3ObjectRef:
+    """A good file whose ``earlier_attempts`` attempts died, then one that fails storing its
+    output (S3 answers SlowDown), on the event's ``delivery``-th delivery."""
     ref = _declare_and_put(backend, GOOD_CSV)
     partner, file_id = ref.key.split("/")[1:]
-    for hours_ago in range(backend.settings.max_attempts - 1, 0, -1):  # earlier attempts that died
+    for hours_ago in range(earlier_attempts, 0, -1):
         backend.deps.files.claim(
             partner, file_id, now=utcnow() - timedelta(hours=hours_ago), lease=timedelta(minutes=15)
         )
@@ -141,7 +143,13 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
 
     monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
     with pytest.raises(StoreError):
-        backend.deps.processor.process(ref, delivery=backend.settings.max_attempts)
+        backend.deps.processor.process(ref, delivery=delivery)
+    return ref
+
+
+def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
+    last = backend.settings.max_attempts
+    ref = _fail_storing_output(backend, monkeypatch, earlier_attempts=last - 1, delivery=last)
 
     failed = _record(backend, ref)
     assert failed.attempts == backend.settings.max_attempts
@@ -154,19 +162,7 @@ def test_failure_on_the_last_attempt_is_final_and_says_so(backend, monkeypatch):
 def test_a_fresh_event_after_a_final_failure_has_its_own_deliveries_left(backend, monkeypatch):
     # A file that failed for good is reprocessed (or its event redriven): its attempts
     # run past the queue's max receives, but this event has been delivered once.
-    ref = _declare_and_put(backend, GOOD_CSV)
-    partner, file_id = ref.key.split("/")[1:]
-    for hours_ago in range(backend.settings.max_attempts, 0, -1):
-        backend.deps.files.claim(
-            partner, file_id, now=utcnow() - timedelta(hours=hours_ago), lease=timedelta(minutes=15)
-        )
-
-    def broken_upload(*args, **kwargs):
-        raise StoreError("PutObject failed: SlowDown")
-
-    monkeypatch.setattr(MultipartWriter, "complete", broken_upload)
-    with pytest.raises(StoreError):
-        backend.deps.processor.process(ref, delivery=1)
+    ref = _fail_storing_output(backend, monkeypatch, earlier_attempts=backend.settings.max_attempts, delivery=1)
 
     failed = _record(backend, ref)
     assert failed.attempts == backend.settings.max_attempts + 1

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from scalper_backend.api.schemas import CompleteRequest, PartsRequest, UploadRequest
+from scalper_backend.deadlines import upload_deadline
 from scalper_backend.errors import (
     Conflict,
     FileNotFound,
@@ -22,6 +25,7 @@ from scalper_backend.listing import ListQuery, list_files
 from scalper_backend.models import MIN_PART_BYTES, FileState
 from scalper_backend.multipart import complete_upload, refresh_parts
 from scalper_backend.notifications import S3ObjectRef
+from scalper_backend.observability import publish_metrics
 from scalper_backend.records import duplicate_key
 from scalper_backend.uploads import cancel_upload, create_upload
 from scalper_inspection import Rules
@@ -49,6 +53,10 @@ def _stores(backend) -> dict[str, Any]:
     return {"settings": backend.settings, "files": backend.deps.files, "objects": backend.deps.objects}
 
 
+# A declaration, and a request for fresh URLs for it a day later.
+EARLIER = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+LATER = EARLIER + timedelta(days=1)
+
 ANY_PART_1 = CompleteRequest(parts=[{"part_number": 1, "etag": '"e"'}])
 
 
@@ -75,6 +83,15 @@ def test_the_same_file_declared_again_while_pending_gets_the_same_id_and_fresh_t
 
     assert again.file_id == first.file_id and again.duplicate_of is None
     assert again.upload is not None and again.state == FileState.PENDING_UPLOAD
+
+
+def test_a_file_declared_again_while_pending_is_counted_as_declared_once(backend, capsys, monkeypatch):
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "test")
+
+    publish_metrics(lambda: [_declare(backend, _request()) for _ in range(2)])()
+
+    blobs = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert [blob["FilesDeclared"] for blob in blobs if "FilesDeclared" in blob] == [[1.0]]
 
 
 def test_the_same_file_declared_after_its_upload_is_a_duplicate_with_nothing_to_send(backend):
@@ -237,6 +254,27 @@ def test_parts_are_presigned_again_on_request(backend):
 
     assert [p.part_number for p in again.multipart.parts] == [3, 1]
     assert again.multipart.parts[0].headers["Content-Length"] == "1"
+
+
+def _due_at(backend, file_id: str) -> datetime | None:
+    return backend.deps.files.get("acme", file_id).due_at
+
+
+def test_a_file_declared_again_later_stays_open_until_its_fresh_urls_expire(backend):
+    ticket = create_upload(_request(), "acme", rules=Rules(), now=lambda: EARLIER, **_stores(backend))
+
+    create_upload(_request(), "acme", rules=Rules(), now=lambda: LATER, **_stores(backend))
+
+    assert _due_at(backend, ticket.file_id) == upload_deadline(LATER, backend.settings)
+
+
+def test_parts_presigned_again_later_keep_the_upload_open_until_they_expire(backend):
+    parts = [b"x" * MIN_PART_BYTES, b"y"]
+    ticket = create_upload(_multipart(parts), "acme", rules=Rules(), now=lambda: EARLIER, **_stores(backend))
+
+    refresh_parts("acme", ticket.file_id, PartsRequest(part_numbers=[2]), now=lambda: LATER, **_stores(backend))
+
+    assert _due_at(backend, ticket.file_id) == upload_deadline(LATER, backend.settings)
 
 
 def test_parts_beyond_the_upload_are_refused(backend):

@@ -8,6 +8,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from support.api_errors import json_error
@@ -118,3 +120,21 @@ def test_a_deleted_key_is_refused_at_once(stack, onboard, unique):
     stack.aws("apigateway").delete_api_key(apiKey=new.api_key_id)
 
     json_error(stack.api("GET", "/files", partner), 403, "forbidden")
+
+
+def test_requests_to_different_functions_at_once_each_get_their_own_event(stack):
+    """Declarations (presign) and reads (status) in flight together: on Lambda each function
+    is a process of its own; locally they share one, and Powertools keeps the resolver's
+    current event on a class attribute. Were the two run at once, a declaration would be
+    read with the GET's empty body and refused as ``invalid_json``."""
+    def declare(_: int) -> int:
+        return stack.api("POST", "/uploads", json=GOOD).status_code
+
+    def read(_: int) -> int:
+        return stack.api("GET", "/files", params={"limit": 1}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        declared = pool.map(declare, range(60))
+        read_back = pool.map(read, range(60))
+        codes = Counter(declared) + Counter(read_back)
+    assert codes == Counter({201: 60, 200: 60})

@@ -69,14 +69,18 @@ def _upload(stack, mode: str, partner: str, **declared: Any) -> dict[str, Any]:
     return ticket  # type: ignore[no-any-return]
 
 
-def _ids(stack, mode: str, partner: str, **params: str) -> list[str]:
+def _ids(stack, mode: str, partner: str, *, until: str = "", **params: str) -> list[str]:
+    """The ids listed, page by page; with ``until`` (a ``created_at``), only down to files
+    created before it: the listing is newest first, so nothing created at ``until`` or later
+    can come after them."""
     ids, cursor = [], None
     while True:
         page = call(stack, mode, "GET", "/files", partner, params={**params, **({"cursor": cursor} if cursor else {})})
         assert page.status_code == 200, page.text
-        ids += [f["file_id"] for f in page.json()["files"]]
+        files = page.json()["files"]
+        ids += [f["file_id"] for f in files]
         cursor = page.json()["next_cursor"]
-        if not cursor:
+        if not cursor or (until and files and files[-1]["created_at"] < until):
             return ids
 
 
@@ -109,7 +113,10 @@ def test_a_listing_holds_only_the_callers_files(stack, mode, globex_file, params
     mine = _upload(stack, mode, "acme", filename="acme-secret.csv")["file_id"]
     params = {name: value.format(both=f"{globex_file},{mine}") for name, value in params.items()}
 
-    listed = _ids(stack, mode, "acme", **params)
+    # acme holds every file the other e2e modules sent as acme: a page of one file at a time
+    # goes only as far back as globex's file, the one that must not appear.
+    created = stack.api("GET", f"/files/{globex_file}", "globex").json()["created_at"]
+    listed = _ids(stack, mode, "acme", until=created, **params)
 
     assert globex_file not in listed
     if "state" not in params and "limit" not in params:

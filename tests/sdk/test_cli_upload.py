@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -237,15 +238,15 @@ def test_without_a_journal_a_re_run_sends_nothing_the_api_already_has(
 def test_ctrl_c_prints_what_finished_and_exits_130(
     workdir: Path, fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_iter_many = Uploads.iter_many
+    real_start_many = Uploads._start_many
 
     def interrupted(self: Uploads, *args: Any, **kwargs: Any) -> Iterator[UploadResult]:
-        running = real_iter_many(self, *args, **kwargs)
+        running = real_start_many(self, *args, **kwargs)
         yield next(running)
         running.close()
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Uploads, "iter_many", interrupted)
+    monkeypatch.setattr(Uploads, "_start_many", interrupted)
 
     code = upload("a.csv", "b.csv", "--wait")
 
@@ -268,6 +269,19 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(
     upload("a.csv", "b.csv")
 
     assert "\r" not in capsys.readouterr().err
+
+
+def test_a_progress_bar_is_drawn_on_stderr_when_it_is_a_terminal(
+    workdir: Path, fake_api: FakeApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+
+    upload("a.csv", "b.csv")
+
+    captured = capsys.readouterr()
+    assert "\r" in captured.err
+    assert "2/2 files" in captured.err
+    assert "\r" not in captured.out  # the table and summary stay clean
 
 
 def test_the_progress_bar_shows_files_bytes_rate_and_eta(monkeypatch: pytest.MonkeyPatch) -> None:

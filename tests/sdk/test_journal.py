@@ -43,8 +43,10 @@ def test_the_journal_file_is_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
-def test_both_journals_follow_the_interface() -> None:
+def test_both_journals_follow_the_interface(tmp_path: Path) -> None:
     assert isinstance(MemoryJournal(), Journal)
+    with FileJournal(tmp_path / "journal.jsonl") as journal:
+        assert isinstance(journal, Journal)
 
 
 def test_keys_change_with_the_file_the_partner_and_the_endpoint() -> None:

@@ -22,6 +22,7 @@ import requests
 from botocore.config import Config as AwsConfig
 
 from scalper_backend.local.cli import env_name
+from scalper_backend.local.provision import ALERTS_INBOX
 from scalper_backend.local.stack import LOCAL_CREDENTIALS
 from scalper_backend.local.template import Template
 from support.signing import Keys, send
@@ -179,7 +180,7 @@ class Stack:
         """The alerts published within a few seconds (read off the alerts-inbox queue, so
         each is seen once), only those about ``file_id`` when given."""
         sqs = self.aws("sqs")
-        url = sqs.get_queue_url(QueueName=f"{self.template.stack_name}-alerts-inbox")["QueueUrl"]
+        url = sqs.get_queue_url(QueueName=f"{self.template.stack_name}-{ALERTS_INBOX}")["QueueUrl"]
         found, deadline = [], time.monotonic() + seconds
         while time.monotonic() < deadline:
             received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
@@ -251,12 +252,19 @@ def local_stack(
 def _stop(process: subprocess.Popen[str], log: Path) -> None:
     """Stop the stack as Ctrl-C would; if it hangs, fail with every thread's stack."""
     process.terminate()
+    # The stack stops its services and servers, then leaves with os._exit (so no final GC
+    # either); 60 s is the margin for a 2-core machine loaded by parallel test runs, where
+    # every thread winding down waits for a core.
+    stop_timeout = 60
     try:
-        process.wait(timeout=60)  # generous: a loaded 2-core machine was seen taking >20 s in final GC
+        process.wait(timeout=stop_timeout)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGABRT)
         process.wait(timeout=10)
-        raise AssertionError(f"the local stack did not stop within 60 s:\n{log.read_text()[-20000:]}") from None
+        raise AssertionError(
+            f"the local stack did not stop within {stop_timeout} s (a 2-core machine's margin under load):\n"
+            f"{log.read_text()[-20000:]}"
+        ) from None
 
 
 def _read_env_lines(process: subprocess.Popen[str], *, until: str, log: Path) -> dict[str, str]:

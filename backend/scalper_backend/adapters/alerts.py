@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..records import FileRecord
 from .errors import AWS_ERRORS, store_error
 
 
@@ -24,3 +25,19 @@ class Alerts:
             )
         except AWS_ERRORS as err:
             raise store_error("Publish", err) from err
+
+    def file_failed(self, record: FileRecord, *, final: bool, cause: str | None = None) -> None:
+        """``file.failed``: an attempt at ``record`` failed; ``final`` when no retry follows.
+
+        Args:
+            cause: the failure's code, when it is not the attempt's own error.
+        """
+        payload: dict[str, Any] = {
+            "partner_id": record.partner_id,
+            "file_id": record.file_id,
+            "attempt": record.attempts,
+            "final": final,
+        }
+        if cause is not None:
+            payload["cause"] = cause
+        self.publish("file.failed", "Silent Scalper: file processing failed", payload)

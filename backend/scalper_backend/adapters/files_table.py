@@ -240,21 +240,12 @@ class FilesTable:
         Raises:
             StateConflict: another attempt took the file over meanwhile.
         """
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(final),
-                ConditionExpression="#state = :processing AND attempts = :attempt",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":processing": {"S": FileState.PROCESSING.value},
-                    ":attempt": {"N": str(claimed.attempts)},
-                },
-            )
-        except AWS_ERRORS as err:
-            if error_code(err) == "ConditionalCheckFailedException":
-                raise _conflict("finish", None) from err
-            raise store_error("PutItem", err) from err
+        self._put_if(
+            final,
+            "#state = :processing AND attempts = :attempt",
+            {":processing": {"S": FileState.PROCESSING.value}, ":attempt": {"N": str(claimed.attempts)}},
+            conflict=_conflict("finish", None),
+        )
         return final
 
     def mark_completed(self, partner_id: str, file_id: str) -> FileRecord:
@@ -275,26 +266,7 @@ class FilesTable:
             StateConflict: the file is in another state, or its multipart upload was
                 completed; ``current`` is the record as found (``None`` when unknown).
         """
-        return self._update(
-            "cancel",
-            partner_id,
-            file_id,
-            update=(
-                "SET #state = :cancelled, partner_state = :ps, updated_at = :now, finished_at = :now "
-                "REMOVE part_sha256, due_at"
-            ),
-            condition=(
-                "#state = :pending AND (attribute_not_exists(multipart) OR multipart.completed = :false)"
-            ),
-            names={"#state": "state"},
-            values={
-                ":cancelled": {"S": FileState.CANCELLED.value},
-                ":pending": {"S": FileState.PENDING_UPLOAD.value},
-                ":ps": {"S": f"{partner_id}#{FileState.CANCELLED.value}"},
-                ":now": {"S": timestamp(now)},
-                ":false": {"BOOL": False},
-            },
-        )
+        return self._close_declaration("cancel", partner_id, file_id, FileState.CANCELLED, now=now)
 
     def keep_open(self, partner_id: str, file_id: str, *, due: datetime) -> None:
         """Push a pending upload's sweep deadline out to ``due`` (fresh URLs were issued);
@@ -343,27 +315,8 @@ class FilesTable:
         Raises:
             StateConflict: the record changed (an upload, a cancel, fresh URLs).
         """
-        return self._update(
-            "expire",
-            seen.partner_id,
-            seen.file_id,
-            update=(
-                "SET #state = :expired, partner_state = :ps, updated_at = :now, finished_at = :now "
-                "REMOVE part_sha256, due_at"
-            ),
-            condition=(
-                "#state = :pending AND due_at = :due AND "
-                "(attribute_not_exists(multipart) OR multipart.completed = :false)"
-            ),
-            names={"#state": "state"},
-            values={
-                ":expired": {"S": FileState.EXPIRED.value},
-                ":pending": {"S": FileState.PENDING_UPLOAD.value},
-                ":ps": {"S": f"{seen.partner_id}#{FileState.EXPIRED.value}"},
-                ":now": {"S": timestamp(now)},
-                ":due": {"S": timestamp(_due(seen))},
-                ":false": {"BOOL": False},
-            },
+        return self._close_declaration(
+            "expire", seen.partner_id, seen.file_id, FileState.EXPIRED, now=now, due=_due(seen)
         )
 
     def postpone(self, seen: FileRecord, *, due: datetime) -> FileRecord:
@@ -462,20 +415,75 @@ class FilesTable:
     def restore(self, current: FileRecord, previous: FileRecord) -> None:
         """Put ``previous`` back, if the record is still ``current`` (undo a step whose
         side effect failed); a record that moved on meanwhile is left as it is."""
+        self._put_if(
+            previous,
+            "#state = :state AND updated_at = :updated",
+            {":state": {"S": current.state.value}, ":updated": {"S": timestamp(current.updated_at)}},
+            conflict=None,
+        )
+
+    def _put_if(
+        self, record: FileRecord, condition: str, values: dict[str, Any], *, conflict: StateConflict | None
+    ) -> None:
+        """Put ``record`` if the item meets ``condition`` (``#state`` names its state); if it
+        does not, raise ``conflict``, or, given none, leave the item as it is.
+
+        Raises:
+            StateConflict: ``conflict``, when the condition failed.
+            StoreError: DynamoDB failed.
+        """
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=to_item(previous),
-                ConditionExpression="#state = :state AND updated_at = :updated",
+                Item=to_item(record),
+                ConditionExpression=condition,
                 ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":state": {"S": current.state.value},
-                    ":updated": {"S": timestamp(current.updated_at)},
-                },
+                ExpressionAttributeValues=values,
             )
         except AWS_ERRORS as err:
             if error_code(err) != "ConditionalCheckFailedException":
                 raise store_error("PutItem", err) from err
+            if conflict is not None:
+                raise conflict from err
+
+    def _close_declaration(
+        self,
+        operation: str,
+        partner_id: str,
+        file_id: str,
+        state: FileState,
+        *,
+        now: datetime,
+        due: datetime | None = None,
+    ) -> FileRecord:
+        """``pending_upload`` -> ``state`` (final), unless a multipart upload was completed;
+        with ``due``, only if the declaration's deadline is still that one."""
+        values = {
+            ":closed": {"S": state.value},
+            ":pending": {"S": FileState.PENDING_UPLOAD.value},
+            ":ps": {"S": f"{partner_id}#{state.value}"},
+            ":now": {"S": timestamp(now)},
+            ":false": {"BOOL": False},
+        }
+        same_deadline = ""
+        if due is not None:
+            values[":due"] = {"S": timestamp(due)}
+            same_deadline = "due_at = :due AND "
+        return self._update(
+            operation,
+            partner_id,
+            file_id,
+            update=(
+                "SET #state = :closed, partner_state = :ps, updated_at = :now, finished_at = :now "
+                "REMOVE part_sha256, due_at"
+            ),
+            condition=(
+                f"#state = :pending AND {same_deadline}"
+                "(attribute_not_exists(multipart) OR multipart.completed = :false)"
+            ),
+            names={"#state": "state"},
+            values=values,
+        )
 
     def _update(
         self,

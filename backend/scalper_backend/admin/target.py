@@ -44,7 +44,6 @@ DEAD_LETTER_OUTPUT = "DeadLetterQueueUrl"
 class Target:
     keys: ApiKeys
     table: PartnersTable
-    description: str
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,6 @@ class Operations:
     partners: PartnersTable
     sqs: Any
     dead_letter_url: str
-    description: str
 
 
 def aws_operations(stack_name: str, region: str | None) -> Operations:
@@ -74,7 +72,7 @@ def aws_operations(stack_name: str, region: str | None) -> Operations:
     if missing:
         raise ConfigurationError(f"stack {stack_name!r} has no outputs {missing}; is it this template's stack?")
     settings = Settings.model_validate({field: outputs[name] for field, name in OPERATIONS_OUTPUTS.items()})
-    return _operations(session, settings, outputs[DEAD_LETTER_OUTPUT], None, f"stack {stack_name}")
+    return _operations(session, settings, outputs[DEAD_LETTER_OUTPUT], None)
 
 
 def local_operations(endpoint: str, template_path: Path | None = None) -> Operations:
@@ -85,23 +83,22 @@ def local_operations(endpoint: str, template_path: Path | None = None) -> Operat
     settings = Settings.from_env(template.function_environment("ReprocessFunction"))
     session = _local_session()
     dead_letter = str(template.ref("UploadEventsDeadLetterQueue"))
-    return _operations(session, settings, dead_letter, endpoint, f"local stack at {endpoint}")
+    return _operations(session, settings, dead_letter, endpoint)
 
 
-def _operations(session: Any, settings: Settings, dead_letter_url: str, endpoint: str | None, where: str) -> Operations:
+def _operations(session: Any, settings: Settings, dead_letter_url: str, endpoint: str | None) -> Operations:
     def client(service: str) -> Any:
         return session.client(service, endpoint_url=endpoint) if endpoint else session.client(service)
 
-    sqs = client("sqs")
+    sqs, dynamodb = client("sqs"), client("dynamodb")
     return Operations(
         settings=settings,
-        files=FilesTable(client("dynamodb"), settings.files_table),
+        files=FilesTable(dynamodb, settings.files_table),
         objects=Objects(client("s3")),
         events=UploadEvents(sqs, settings.upload_queue_url),
-        partners=PartnersTable(client("dynamodb"), settings.partners_table),
+        partners=PartnersTable(dynamodb, settings.partners_table),
         sqs=sqs,
         dead_letter_url=dead_letter_url,
-        description=where,
     )
 
 
@@ -128,7 +125,6 @@ def aws_target(stack_name: str, region: str | None) -> Target:
     return Target(
         keys=ApiKeys(session.client("apigateway"), outputs[PLAN_OUTPUT]),
         table=PartnersTable(session.client("dynamodb"), outputs[TABLE_OUTPUT]),
-        description=f"stack {stack_name} ({session.region_name})",
     )
 
 
@@ -153,5 +149,4 @@ def local_target(endpoint: str, template_path: Path | None = None) -> Target:
         table=PartnersTable(
             session.client("dynamodb", endpoint_url=endpoint), template.physical_name("PartnersTable")
         ),
-        description=f"local stack at {endpoint}",
     )

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Forbidden, InvalidRequest, UnsupportedMediaType
-from ..partners import api_key_principal, iam_principal
+from ..partners import PartnerResolver, api_key_principal, iam_principal
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,6 +69,15 @@ def _check_no_duplicate_keys(raw: str | bytes) -> None:
         raise InvalidRequest(f"The body repeats the key {shown!r}.", code="invalid_json") from None
     except (ValueError, RecursionError):
         return  # not JSON (or absurdly deep): pydantic's own parse below names the error
+
+
+def caller_partner(event: APIGatewayProxyEvent, partners: PartnerResolver) -> str:
+    """The partner whose credential API Gateway verified for this request.
+
+    Raises:
+        Forbidden: see :meth:`PartnerResolver.partner_for`.
+    """
+    return partners.partner_for(caller_principal(event))
 
 
 def caller_principal(event: APIGatewayProxyEvent) -> str:

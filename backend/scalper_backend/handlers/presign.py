@@ -9,12 +9,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from ..api.queries import idempotency_key
-from ..api.requests import caller_principal, parse_body
+from ..api.requests import caller_partner, parse_body
 from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import CompleteRequest, PartsRequest, UploadRequest
 from ..dependencies import Dependencies, dependencies
 from ..multipart import complete_upload, refresh_parts
-from ..observability import Metric, count, logger, publish_metrics
+from ..observability import logger, publish_metrics
 from ..uploads import cancel_upload, declare_upload
 
 app = APIGatewayRestResolver()
@@ -23,7 +23,7 @@ install_error_handlers(app)
 
 def _caller() -> tuple[Dependencies, str]:
     deps = dependencies()
-    return deps, deps.partners.partner_for(caller_principal(app.current_event))
+    return deps, caller_partner(app.current_event, deps.partners)
 
 
 @app.post("/uploads")
@@ -46,8 +46,6 @@ def post_upload() -> Response[str]:
         "upload declared",
         extra={"file_id": ticket.file_id, "partner_id": partner_id, "size": request.size, "replayed": replayed},
     )
-    if not replayed and ticket.duplicate_of is None:
-        count(Metric.FILES_DECLARED)
     status = 200 if ticket.duplicate_of else 201  # 200: the partner has this file, nothing to send
     return json_response(status, ticket, headers={"Idempotent-Replayed": "true"} if replayed else None)
 

@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from ..dependencies import dependencies
 from ..errors import BatchFailed
 from ..log_fields import safe_description
-from ..notifications import created_objects
 from ..observability import logger, publish_metrics, traced
-from ..time_budget import TimeBudget
+from ..time_budget import TimeBudget, process_or_defer
 
 batch = BatchProcessor(event_type=EventType.SQS)
 
@@ -32,12 +31,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     deps, budget = dependencies(), TimeBudget(context.get_remaining_time_in_millis)
 
     def process_record(record: SQSRecord) -> None:
-        refs = created_objects(record.body)
-        if not budget.admit(sum(ref.size or 0 for ref in refs)):
-            deps.events.send(record.body)  # deferred: a new message, handled now by another invocation
-            return
-        for ref in refs:
-            deps.processor.process(ref, delivery=int(record.attributes.approximate_receive_count))
+        delivery = int(record.attributes.approximate_receive_count)
+        process_or_defer(record.body, delivery, budget=budget, deps=deps)
 
     try:
         return process_partial_response(event=event, record_handler=process_record, processor=batch, context=context)

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from ..api.requests import caller_principal
+from ..api.requests import caller_partner
 from ..api.responses import install_error_handlers, json_response
 from ..api.schemas import FileView
 from ..dependencies import dependencies
@@ -21,7 +21,7 @@ install_error_handlers(app)
 @app.post("/files/<file_id>/reprocess")
 def post_reprocess(file_id: str) -> Response[str]:
     deps = dependencies()
-    partner_id = deps.partners.partner_for(caller_principal(app.current_event))
+    partner_id = caller_partner(app.current_event, deps.partners)
     logger.set_correlation_id(file_id)
     record = reprocess_file(
         partner_id, file_id, settings=deps.settings, files=deps.files, objects=deps.objects, events=deps.events

@@ -14,6 +14,6 @@ from ..observability import logger, publish_metrics, traced
 @traced
 @publish_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = dependencies().sweeper.sweep(context.get_remaining_time_in_millis)
-    logger.info("sweep done", extra=report.summary())
-    return report.summary()
+    summary = dependencies().sweeper.sweep(context.get_remaining_time_in_millis).summary()
+    logger.info("sweep done", extra=summary)
+    return summary

@@ -33,13 +33,13 @@ def alert_line(body: str) -> str:
 class AlertsConsole(Ticker):
     name = "alerts-console"
 
-    def __init__(self, sqs: Any, sns: Any, *, topic_arn: str, queue_name: str, out: TextIO | None = None) -> None:
+    def __init__(self, sqs: Any, *, queue_url: str, out: TextIO | None = None) -> None:
+        """Print what arrives on ``queue_url``, a queue subscribed to the alerts topic
+        (`provision.subscribe_queue`)."""
         super().__init__(every=0)  # each tick long-polls the queue for a second
         self._sqs = sqs
         self._out = out or sys.stderr
-        self._url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
-        arn = sqs.get_queue_attributes(QueueUrl=self._url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+        self._url = queue_url
 
     def tick(self) -> None:
         received = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10, WaitTimeSeconds=1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import DEFAULT_RULES_FILE
 from .alerts_console import AlertsConsole
-from .provision import Provisioned
+from .provision import Provisioned, subscribe_queue
 from .rules_watch import RulesWatcher
 from .runtime import LocalFunction
 from .schedules import ScheduleTimer
@@ -47,9 +47,9 @@ def start_operations(
     services.append(
         AlertsConsole(
             clients["sqs"],
-            clients["sns"],
-            topic_arn=resources.names["AlertsTopic"],
-            queue_name=f"{template.stack_name}-alerts-console",
+            queue_url=subscribe_queue(
+                clients["sqs"], clients["sns"], resources.names["AlertsTopic"], f"{template.stack_name}-alerts-console"
+            ),
         )
     )
     if summary_interval > 0:
@@ -68,6 +68,8 @@ def start_operations(
         for function in functions.values():
             function.redeploy()
 
+    # The file the functions load: RULES_FILE, which the stack sets from its `rules_file`
+    # (its workers inherit no other), or the packaged one.
     services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=redeploy))
     for service in services:
         service.start()

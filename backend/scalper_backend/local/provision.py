@@ -96,15 +96,21 @@ def _queues(template: Template, sqs: Any, out: Provisioned) -> None:
             )
 
 
+def subscribe_queue(sqs: Any, sns: Any, topic_arn: str, queue_name: str) -> str:
+    """Create the queue (or find it: creating is idempotent) and subscribe it to the topic,
+    each message delivered raw, as published; returns the queue's URL."""
+    url: str = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    return url
+
+
 def _topics(template: Template, sns: Any, sqs: Any, out: Provisioned) -> None:
-    inbox_url = sqs.create_queue(QueueName=f"{template.stack_name}-{ALERTS_INBOX}")["QueueUrl"]
-    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    out.alerts_inbox_url = inbox_url
     for logical_id in template.of_type("AWS::SNS::Topic"):
         key = template.properties(logical_id).get("KmsMasterKeyId")
         attributes = {"KmsMasterKeyId": str(template.resolve(key))} if key else {}
         arn = sns.create_topic(Name=template.physical_name(logical_id), Attributes=attributes)["TopicArn"]
-        sns.subscribe(TopicArn=arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+        out.alerts_inbox_url = subscribe_queue(sqs, sns, arn, f"{template.stack_name}-{ALERTS_INBOX}")
         out.names[logical_id] = arn
 
 

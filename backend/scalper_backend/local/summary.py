@@ -11,17 +11,19 @@ import sys
 from collections import Counter
 from typing import Any, TextIO
 
+from ..models import FileState
 from .ticking import Ticker
 
-_RECEIVED = ("processing", "processed", "quarantined", "failed")
+_RECEIVED = (FileState.PROCESSING, FileState.PROCESSED, FileState.QUARANTINED, FileState.FAILED)
 
 
 def summary_line(states: Counter[str], queued: int, in_flight: int, dead: int) -> str:
     received = sum(states[state] for state in _RECEIVED)
     return (
         f"scalper local: files {sum(states.values())} declared, {received} received, "
-        f"{states['processed']} processed, {states['quarantined']} quarantined, {states['failed']} failed, "
-        f"{states['pending_upload']} pending, {states['expired']} expired; "
+        f"{states[FileState.PROCESSED]} processed, {states[FileState.QUARANTINED]} quarantined, "
+        f"{states[FileState.FAILED]} failed, {states[FileState.PENDING_UPLOAD]} pending, "
+        f"{states[FileState.EXPIRED]} expired; "
         f"queue {queued} waiting, {in_flight} in flight; dead-letter {dead}"
     )
 

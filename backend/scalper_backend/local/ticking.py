@@ -9,10 +9,15 @@ from aws_lambda_powertools import Logger
 
 logger = Logger(service="scalper-local")
 
+# Seconds before the tick after one that failed, at least: a ticker with `every` 0 (the
+# alerts console long-polls in its tick) would otherwise spin on an unreachable queue.
+RETRY_AFTER = 1.0
+
 
 class Ticker:
     """Calls `tick` every `every` seconds on a daemon thread until stopped. A tick that
-    raises is logged and the next one comes, as a scheduled service carries on."""
+    raises is logged and the next one comes (`RETRY_AFTER` seconds later at the soonest),
+    as a scheduled service carries on."""
 
     name = "ticker"
 
@@ -32,9 +37,12 @@ class Ticker:
         self._thread.join(timeout=30)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every):
+        delay = self.every
+        while not self._stop.wait(delay):
+            delay = self.every
             try:
                 self.tick()
             except Exception:
                 if not self._stop.is_set():
                     logger.exception(f"{self.name} failed")
+                    delay = max(self.every, RETRY_AFTER)

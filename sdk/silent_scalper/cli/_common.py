@@ -78,14 +78,6 @@ def record_json(record: FileRecord) -> dict[str, Any]:
     return record.model_dump(mode="json")
 
 
-def reason_codes(record: FileRecord) -> str:
-    """The quarantine reason codes (or the processing error code), comma separated."""
-    codes = [reason.code for reason in record.reasons]
-    if record.error is not None:
-        codes.append(record.error.code)
-    return ",".join(codes) or "-"
-
-
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
     """Print rows under headers in left-aligned columns."""
     table = [list(headers), *(list(row) for row in rows)]

@@ -20,7 +20,7 @@ from .._exceptions import ScalperError, WaitTimeoutError
 from .._sources import expand_paths
 from ..files import DEFAULT_WAIT_TIMEOUT
 from ..models import FileRecord, FileState
-from ..uploads import DEFAULT_CONCURRENCY, UploadResult
+from ..uploads import DEFAULT_CONCURRENCY, UploadResult, in_path_order
 from ._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -139,13 +139,13 @@ def run(args: argparse.Namespace) -> int:
 def _upload_paths(client: Client, args: argparse.Namespace, bar: ProgressBar) -> tuple[list[UploadResult], bool]:
     """Upload every path; on Ctrl-C, return what finished and ``True``. Results are in the order given."""
     paths = expand_paths(args.sources, recursive=args.recursive)
-    order = {str(path): index for index, path in enumerate(paths)}
     results: list[UploadResult] = []
-    running = client.uploads.iter_many(
+    running = client.uploads._start_many(
         paths,
         content_type=args.content_type,
         metadata=dict(args.metadata) or None,
         allow_duplicate=args.allow_duplicate,
+        concurrency=None,
         on_progress=bar,
     )
     try:
@@ -155,8 +155,8 @@ def _upload_paths(client: Client, args: argparse.Namespace, bar: ProgressBar) ->
                 print_error(result.error, subject=result.source)
             results.append(result)
     except KeyboardInterrupt:
-        return sorted(results, key=lambda r: order[r.source]), True
-    return sorted(results, key=lambda r: order[r.source]), False
+        return in_path_order(paths, results), True
+    return in_path_order(paths, results), False
 
 
 def _upload_one(client: Client, source: str, args: argparse.Namespace) -> UploadResult:
@@ -220,7 +220,7 @@ def _print_results(args: argparse.Namespace, results: list[UploadResult]) -> Non
 
 
 def _succeeded(result: UploadResult, waited: bool) -> bool:
-    state = result.record.state if result.record is not None else result.state
+    state = result.state
     if not result.ok or state is None:
         return False
     return state is FileState.PROCESSED if waited else state in _ACCEPTED
@@ -242,7 +242,7 @@ def _row(result: UploadResult, *, waited: bool) -> tuple[str, str, str, str]:
     if result.error is not None:
         return (result.source, result.file_id or "-", "error", error_code_and_message(result.error)[0])
     record = result.record
-    state = record.state.value if record is not None else (result.state.value if result.state else "-")
+    state = result.state.value if result.state else "-"
     notes = _reasons(record, detailed=waited) if record is not None else []
     if record is not None and waited and not record.is_final:
         notes.append("not final in time")
@@ -268,7 +268,7 @@ def _bounded(text: str) -> str:
 
 
 def _summary(results: list[UploadResult], elapsed: float, *, waited: bool) -> str:
-    states = [(r.record.state if r.record else r.state) for r in results if r.ok]
+    states = [r.state for r in results if r.ok]
     errors = sum(not r.ok for r in results)
     sent = sum(r.bytes_sent for r in results)
     rate = f"{len(results) / elapsed:.1f} files/s, {human_bytes(sent / elapsed)}/s" if elapsed > 0 else "-"

@@ -1,10 +1,12 @@
-"""The local stack's moto process keeps DynamoDB's promises that moto alone does not:
-a conditional write or a transaction is atomic, and a cancelled transaction undoes its
-own writes and nobody else's; and its faster SQS answers the same."""
+"""The local stack's moto server (``moto_service.py`` serves it in a process of its own)
+keeps DynamoDB's promises that moto alone does not: a conditional write or a transaction is
+atomic, and a cancelled transaction undoes its own writes and nobody else's; and its SQS
+answers the same, faster, with nothing lost or delivered twice under concurrency."""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import threading
 from collections.abc import Iterator
@@ -15,16 +17,18 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from scalper_backend.local.moto_service import LOOPBACK, MotoService
+from scalper_backend.local.moto_server import MotoServer
+
+LOOPBACK = "127.0.0.1"
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    service = MotoService(LOOPBACK, "us-east-1")
+    server = MotoServer()
     try:
-        yield service.start()
+        yield f"http://{LOOPBACK}:{server.start(LOOPBACK, 0)}"
     finally:
-        service.stop()
+        server.stop()
 
 
 def _client(service: str, endpoint: str) -> Any:
@@ -191,6 +195,33 @@ def test_concurrent_transactions_never_fail_for_a_reason_dynamodb_would_not_give
 
     assert errors == []
     assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 200 + 6 * 40 * 2
+
+
+
+def test_a_transaction_saves_the_items_it_names_not_whole_tables(dynamodb, table, monkeypatch):
+    # moto deep-copied every table a transaction touched (to roll back), so a declaration
+    # cost grew with the number of files held; the copies that remain are of items.
+    for i in range(50):
+        dynamodb.put_item(TableName=table, Item=_key(f"old-{i}"))
+    copies: list[str] = []
+    deepcopy = copy.deepcopy
+
+    def spy(value: Any, memo: Any = None) -> Any:
+        copied = deepcopy(value, memo)
+        copies.append(type(value).__name__ if copied is not value else "(kept)")
+        return copied
+
+    monkeypatch.setattr(copy, "deepcopy", spy)
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": _key("new"), "ConditionExpression": "attribute_not_exists(sk)"}},
+            {"Put": {"TableName": table, "Item": _key("other")}},
+        ]
+    )
+    monkeypatch.undo()
+
+    assert "Table" not in copies
+    assert dynamodb.scan(TableName=table, Select="COUNT")["Count"] == 52
 
 
 def test_a_queues_attributes_read_as_moto_computes_them(endpoint):
