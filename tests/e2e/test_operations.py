@@ -94,17 +94,28 @@ def _admin(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _wait_rules(stack: Stack, version: str) -> None:
+def _deploy_rules(stack: Stack, path: Path, text: str) -> None:
+    """Write the rules and wait until the stack has started every function afresh with them
+    (its watcher logs "rules reloaded" once it has), as a deploy ends before the next call.
+    The API answering the new version is not enough: a worker started since the write
+    reads the new file while other functions' workers still hold the old rules."""
+    start = stack.log.stat().st_size
+    path.write_text(text)
+    version = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+    assert version is not None
     deadline = time.monotonic() + 10
-    while stack.api("GET", "/rules").json()["version"] != version:
+    while not any(
+        "rules reloaded" in line and f'"version":"{version[1]}"' in line.replace(" ", "")
+        for line in stack.log.read_bytes()[start:].decode(errors="replace").splitlines()
+    ):
         assert time.monotonic() < deadline, "the rules change was not picked up"
-        time.sleep(0.2)
+        time.sleep(0.1)
+    assert stack.api("GET", "/rules").json()["version"] == version[1]
 
 
 @pytest.fixture
 def strict_rules(ops: Stack, rules: Path) -> Iterator[None]:
-    rules.write_text(STRICT)
-    _wait_rules(ops, "ops-1")
+    _deploy_rules(ops, rules, STRICT)
     yield
     rules.write_text(STRICT)
 
@@ -118,8 +129,7 @@ def test_a_file_quarantined_then_reprocessed_after_a_rule_change_ends_processed_
     file_id = ops.upload(CSV)["file_id"]
     quarantined = ops.wait_final(file_id)
     assert [r["code"] for r in quarantined["reasons"]] == ["csv_missing_column"]
-    rules.write_text(RELAXED)  # the rule was wrong: visit_date is not required after all
-    _wait_rules(ops, "ops-2")
+    _deploy_rules(ops, rules, RELAXED)  # the rule was wrong: visit_date is not required after all
 
     queued = ops.api("POST", f"/files/{file_id}/reprocess")
 
@@ -158,8 +168,7 @@ def test_admin_reprocess_queues_every_quarantined_file_in_a_window(ops, rules, s
     assert dry.returncode == 0, dry.stderr
     assert {json.loads(line)["file_id"] for line in dry.stdout.splitlines()} >= set(ids)
     assert {_record(ops, i)["state"] for i in ids} == {"quarantined"}  # a dry run changes nothing
-    rules.write_text(RELAXED)
-    _wait_rules(ops, "ops-2")
+    _deploy_rules(ops, rules, RELAXED)
 
     done = _admin(ops, "reprocess", *window, "--json")
 
