@@ -36,7 +36,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/python examples/demo.py
 
 test: $(VENV)/.dev chromium template-check lint
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's
 # own browser download needs a host the machine may not reach).
