@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 export SAM_CLI_TELEMETRY = 0
 
-.PHONY: demo test lint template-check unit e2e bench openapi screenshots chromium clean build
+.PHONY: demo test lint template-check unit e2e bench spike faults openapi screenshots chromium clean build
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.x)")'
@@ -36,7 +36,7 @@ demo: $(VENV)/.runtime
 	$(BIN)/python examples/demo.py
 
 test: $(VENV)/.dev chromium template-check lint
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --dist loadfile
 
 # The dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's
 # own browser download needs a host the machine may not reach).
@@ -73,11 +73,21 @@ unit: $(VENV)/.dev
 e2e: $(VENV)/.dev chromium
 	$(BIN)/pytest -m e2e
 
-bench: $(VENV)/.runtime
+bench: $(VENV)/.dev
 	$(BIN)/python bench/processor.py
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/bulk_upload.py
 	$(BIN)/python bench/large_upload.py
+	$(BIN)/python bench/spike.py
+	$(BIN)/python bench/faults.py
+
+# The load benchmarks alone: a 10,000-file spike (SPIKE_FLAGS=--files 1000 for a shorter
+# one), and each injected fault against a burst of files.
+spike: $(VENV)/.dev
+	$(BIN)/python bench/spike.py $(SPIKE_FLAGS)
+
+faults: $(VENV)/.dev
+	$(BIN)/python bench/faults.py $(FAULTS_FLAGS)
 
 # The Lambda package. `sam build` runs `make build-<LogicalId>` for every function
 # (template.yaml: BuildMethod makefile) with ARTIFACTS_DIR set: the backend, its partner
@@ -90,6 +100,8 @@ build-%:
 		-r backend/requirements.txt "$(ARTIFACTS_DIR)"/.wheels/scalper_inspection-*.whl
 	rm -rf "$(ARTIFACTS_DIR)/.wheels"
 	cp -R backend/scalper_backend backend/rules "$(ARTIFACTS_DIR)/"
+	# The embedded local stack (moto, workers, injected faults) never runs on Lambda.
+	rm -rf "$(ARTIFACTS_DIR)/scalper_backend/local"
 	find "$(ARTIFACTS_DIR)/scalper_backend" -name __pycache__ -prune -exec rm -rf {} +
 
 build: $(VENV)/.dev

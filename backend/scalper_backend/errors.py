@@ -22,7 +22,10 @@
     │   ├── PartsRejected             S3 refused to assemble the parts (missing, wrong ETag...)
     │   └── MultipartUploadGone       the S3 multipart upload was completed or aborted
     ├── FileBusy                      another live attempt is processing the file
-    └── BatchFailed                   every record of an SQS batch failed (Lambda retries them)
+    ├── BatchFailed                   every record of an SQS batch failed (Lambda retries them)
+    └── InvocationFailed              local stack: an invocation returned no result (the handler raised)
+        ├── FunctionTimedOut          it ran past the function's timeout; its worker was killed
+        └── WorkerDied                its worker process died (killed, out of memory)
 
 Domain errors become HTTP responses in exactly one place: ``api/responses.py``.
 """
@@ -148,3 +151,17 @@ class FileBusy(ScalperError):
 
 class BatchFailed(ScalperError):
     """Every record of a batch failed; the message names each error without a library's text."""
+
+
+class InvocationFailed(ScalperError):
+    """The local stack invoked a function and got no result: the handler raised (the
+    message is its type and message, as the Lambda runtime reports it), or one of the
+    subclasses."""
+
+
+class FunctionTimedOut(InvocationFailed):
+    """The invocation ran past the function's timeout; its worker was killed, as Lambda does."""
+
+
+class WorkerDied(InvocationFailed):
+    """The worker process running the invocation died before it answered."""

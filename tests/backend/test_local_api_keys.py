@@ -11,7 +11,7 @@ import pytest
 
 from scalper_backend.adapters.api_keys import ApiKeys
 from scalper_backend.adapters.partners_table import PartnersTable
-from scalper_backend.local.api_keys import ApiKeyAuthenticator
+from scalper_backend.local.api_keys import ApiKeyAuthenticator, find_key
 from scalper_backend.local.gateway_responses import Refusal
 from scalper_backend.local.proxy_event import ReceivedRequest
 from scalper_backend.onboarding import create_partner
@@ -36,7 +36,8 @@ def onboard(backend, apigateway, plan_id):
 
 @pytest.fixture
 def authenticator(apigateway) -> ApiKeyAuthenticator:
-    return ApiKeyAuthenticator(apigateway)
+    # What the moto process answers the gateway (credential_store.py), here from mock_aws.
+    return ApiKeyAuthenticator(lambda value: find_key(value, "us-east-1"))
 
 
 def _key_id(authenticator: ApiKeyAuthenticator, value: str | None) -> str | None:

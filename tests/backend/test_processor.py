@@ -8,7 +8,10 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from scalper_backend.adapters.file_items import to_item
 from scalper_backend.adapters.streaming import MultipartWriter
 from scalper_backend.api.schemas import UploadRequest
 from scalper_backend.errors import FileBusy, StoreError
@@ -305,3 +308,27 @@ def test_a_fault_after_parts_were_sent_aborts_the_output_upload(backend, monkeyp
     assert _record(backend, ref).state == FileState.FAILED
     assert parts_at_abort and parts_at_abort[0] >= 1
     assert _output_left(backend, ref) == ([], 0)
+# DynamoDB's item size limit; the item's JSON is larger than its DynamoDB size (quotes,
+# braces, type tags), so a JSON under it is an item under it.
+ITEM_LIMIT_BYTES = 400 * 1024
+
+
+@settings(
+    max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    content_type=st.sampled_from(["text/csv", "application/json", "application/x-ndjson", "application/dicom"]),
+    body=st.one_of(
+        st.binary(min_size=1, max_size=2048),
+        st.lists(st.sampled_from([b"a,b\n", b"1,2\n", b"3\n", b'{"a":1}\n', b"\xff", b"=cmd|x\n"]), min_size=1)
+        .map(b"".join),
+    ),
+)
+def test_any_bytes_end_in_one_final_state_with_a_record_that_fits_an_item(backend, content_type, body):
+    ref = _declare_and_put(backend, body, content_type=content_type)
+
+    state = backend.deps.processor.process(ref)
+
+    record = _record(backend, ref)
+    assert state in (FileState.PROCESSED, FileState.QUARANTINED) and record.state == state
+    assert len(json.dumps(to_item(record))) < ITEM_LIMIT_BYTES

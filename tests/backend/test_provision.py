@@ -25,3 +25,10 @@ def test_local_resources_are_encrypted_with_the_template_key(backend):
 def test_the_local_key_rotates_as_the_template_says(backend):
     kms = backend.clients["kms"]
     assert kms.get_key_rotation_status(KeyId=backend.resources.names["DataKey"])["KeyRotationEnabled"] is True
+
+
+def test_the_data_buckets_are_versioned_as_the_template_says(backend):
+    s3 = backend.clients["s3"]
+    for logical_id in ("InputBucket", "OutputBucket", "QuarantineBucket"):
+        bucket = backend.resources.names[logical_id]
+        assert s3.get_bucket_versioning(Bucket=bucket).get("Status") == "Enabled", logical_id

@@ -573,3 +573,7 @@ def test_the_processor_may_put_deferred_events_back_on_its_own_queue_only(templa
     sqs = {(a, r) for a, r in _grants(template, "ProcessorFunction") if a.startswith("sqs:")}
 
     assert sqs == {("sqs:SendMessage", template.arn("UploadEventsQueue"))}
+def test_the_local_stack_reads_the_processor_event_sources_maximum_concurrency(template):
+    (source,) = template.queue_sources()
+    default = template.doc["Parameters"]["ProcessorMaxConcurrency"]["Default"]
+    assert (source.function, source.maximum_concurrency) == ("ProcessorFunction", int(default))

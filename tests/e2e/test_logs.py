@@ -77,9 +77,11 @@ def _wait_outcome(stack: Stack, file_id: str) -> str:
 
 
 def _delete_bucket(stack: Stack, bucket: str) -> None:
+    # The buckets are versioned (as the template makes them): every version must go.
     s3 = stack.aws("s3")
-    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
-        s3.delete_object(Bucket=bucket, Key=item["Key"])
+    listing = s3.list_object_versions(Bucket=bucket)
+    for item in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=bucket)
 
 

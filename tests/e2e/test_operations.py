@@ -94,17 +94,28 @@ def _admin(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _wait_rules(stack: Stack, version: str) -> None:
+def _deploy_rules(stack: Stack, path: Path, text: str) -> None:
+    """Write the rules and wait until the stack has started every function afresh with them
+    (its watcher logs "rules reloaded" once it has), as a deploy ends before the next call.
+    The API answering the new version is not enough: a worker started since the write
+    reads the new file while other functions' workers still hold the old rules."""
+    start = stack.log.stat().st_size
+    path.write_text(text)
+    version = re.search(r'^version = "([^"]+)"', text, re.MULTILINE)
+    assert version is not None
     deadline = time.monotonic() + 10
-    while stack.api("GET", "/rules").json()["version"] != version:
+    while not any(
+        "rules reloaded" in line and f'"version":"{version[1]}"' in line.replace(" ", "")
+        for line in stack.log.read_bytes()[start:].decode(errors="replace").splitlines()
+    ):
         assert time.monotonic() < deadline, "the rules change was not picked up"
-        time.sleep(0.2)
+        time.sleep(0.1)
+    assert stack.api("GET", "/rules").json()["version"] == version[1]
 
 
 @pytest.fixture
 def strict_rules(ops: Stack, rules: Path) -> Iterator[None]:
-    rules.write_text(STRICT)
-    _wait_rules(ops, "ops-1")
+    _deploy_rules(ops, rules, STRICT)
     yield
     rules.write_text(STRICT)
 
@@ -118,8 +129,7 @@ def test_a_file_quarantined_then_reprocessed_after_a_rule_change_ends_processed_
     file_id = ops.upload(CSV)["file_id"]
     quarantined = ops.wait_final(file_id)
     assert [r["code"] for r in quarantined["reasons"]] == ["csv_missing_column"]
-    rules.write_text(RELAXED)  # the rule was wrong: visit_date is not required after all
-    _wait_rules(ops, "ops-2")
+    _deploy_rules(ops, rules, RELAXED)  # the rule was wrong: visit_date is not required after all
 
     queued = ops.api("POST", f"/files/{file_id}/reprocess")
 
@@ -158,8 +168,7 @@ def test_admin_reprocess_queues_every_quarantined_file_in_a_window(ops, rules, s
     assert dry.returncode == 0, dry.stderr
     assert {json.loads(line)["file_id"] for line in dry.stdout.splitlines()} >= set(ids)
     assert {_record(ops, i)["state"] for i in ids} == {"quarantined"}  # a dry run changes nothing
-    rules.write_text(RELAXED)
-    _wait_rules(ops, "ops-2")
+    _deploy_rules(ops, rules, RELAXED)
 
     done = _admin(ops, "reprocess", *window, "--json")
 
@@ -188,14 +197,18 @@ def _output_bucket_gone(stack: Stack) -> Iterator[None]:
     """Every attempt at writing an output fails until the block ends, which is the fix."""
     s3, output = stack.aws("s3"), stack.name("OutputBucket")
     kept = s3.get_bucket_encryption(Bucket=output)["ServerSideEncryptionConfiguration"]
-    for item in s3.list_objects_v2(Bucket=output).get("Contents", []):
-        s3.delete_object(Bucket=output, Key=item["Key"])
+    versioning = s3.get_bucket_versioning(Bucket=output).get("Status")
+    listed = s3.list_object_versions(Bucket=output)  # versioned, as in the template: every version
+    for item in listed.get("Versions", []) + listed.get("DeleteMarkers", []):
+        s3.delete_object(Bucket=output, Key=item["Key"], VersionId=item["VersionId"])
     s3.delete_bucket(Bucket=output)
     try:
         yield
     finally:
         s3.create_bucket(Bucket=output)
         s3.put_bucket_encryption(Bucket=output, ServerSideEncryptionConfiguration=kept)
+        if versioning:
+            s3.put_bucket_versioning(Bucket=output, VersioningConfiguration={"Status": versioning})
 
 
 def test_a_failed_file_reprocessed_once_the_fault_is_fixed_ends_processed_with_both_attempts(ops, strict_rules):
@@ -374,13 +387,18 @@ def test_a_large_file_quarantined_midway_leaves_no_output_and_no_open_multipart_
 def test_alerts_and_a_running_summary_are_printed_on_stderr(ops, strict_rules):
     file_id = ops.upload(CSV)["file_id"]
     ops.wait_final(file_id)
-    time.sleep(1.5)
 
-    lines = ops.log.read_text().splitlines()
+    # The printer polls its queue: the alert comes a moment after the record is final.
+    deadline = time.monotonic() + 15
+    while True:
+        lines = ops.log.read_text().splitlines()
+        alert = [line for line in lines if line.startswith("alert: file.quarantined") and file_id in line]
+        summary = [line for line in lines if line.startswith("scalper local: files ")]
+        if (alert and summary) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
 
-    alert = [line for line in lines if line.startswith("alert: file.quarantined") and file_id in line]
-    assert len(alert) == 1 and len(alert[0]) <= 500
-    summary = [line for line in lines if line.startswith("scalper local: files ")]
+    assert len(alert) == 1 and len(alert[0]) <= 500, [line for line in lines if file_id in line or "alert" in line][-8:]
     assert summary and "quarantined" in summary[-1] and "dead-letter" in summary[-1]
 
 

@@ -95,7 +95,9 @@ def _template_with_iam_method_throttle(tmp_path: Path, burst: int, rate: float) 
 
 
 def test_the_stage_method_throttle_applies_to_the_iam_api(tmp_path):
-    template = _template_with_iam_method_throttle(tmp_path, burst=2, rate=0.5)
+    # A slow refill (one request per 20 s): the first request cold-starts a worker process,
+    # which takes seconds on a loaded machine, and must not refill the bucket meanwhile.
+    template = _template_with_iam_method_throttle(tmp_path, burst=2, rate=0.05)
     args = [sys.executable, "-m", "silent_scalper", "local", "--port", "0", "--template", str(template)]
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydicom import dcmread
@@ -124,3 +125,19 @@ def test_a_malformed_identifier_is_refused_by_tag_without_its_value_anywhere(cap
     assert secret not in repr(result)
     assert all(secret not in str(warning.message) for warning in caught)
     assert secret not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("what", "mutate"),
+    [
+        # Found by tests/inspection/test_fuzz.py: pydicom raised BytesLengthException and
+        # NotImplementedError, which escaped inspection (the processor would have retried
+        # the file to the dead-letter queue instead of quarantining it).
+        ("a group length of one byte", lambda data: data[:138] + b"\x01" + data[139:]),
+        ("an unknown value representation", lambda data: data[:252] + b"U\x00" + data[254:]),
+    ],
+)
+def test_a_header_pydicom_cannot_parse_is_dicom_malformed(what: str, mutate: Any) -> None:
+    result, _ = inspect_bytes(mutate(sample("CT_small.dcm")), "application/dicom")
+
+    assert codes(result) == ["dicom_malformed"], what

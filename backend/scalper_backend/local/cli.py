@@ -14,6 +14,8 @@ import threading
 from pathlib import Path
 from typing import TextIO
 
+from .faults import DEFAULT_WINDOW_SECONDS, Faults
+from .moto_service import DEFAULT_REGION, LOOPBACK, MotoService
 from .whole_lines import WholeLines
 
 DEFAULT_PORT = 8088
@@ -45,6 +47,36 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-throttle",
         action="store_true",
         help="do not enforce the usage plan's and the stage's rate limits (for benchmarks; AWS always does)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="most worker processes per function; the processor runs min(the template's MaximumConcurrency, N) "
+        "batches at once (default: twice this machine's cores)",
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME=SHARE",
+        help="inject a fault (repeatable): raise, raise-always, hang, kill, s3-slowdown, dynamodb-throttle; "
+        "see docs/local-stack.md",
+    )
+    parser.add_argument(
+        "--fault-window",
+        type=float,
+        default=DEFAULT_WINDOW_SECONDS,
+        metavar="SECONDS",
+        help=f"how long s3-slowdown and dynamodb-throttle last from the start (default {DEFAULT_WINDOW_SECONDS:g})",
+    )
+    parser.add_argument(
+        "--visibility-timeout",
+        type=int,
+        default=None,
+        metavar="SECONDS",
+        help="the upload queue's visibility timeout instead of the template's (fault runs: retries in seconds)",
     )
     parser.add_argument("--template", type=Path, default=None, help="template.yaml to read (default: ./template.yaml)")
     parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
@@ -99,11 +131,18 @@ def main(argv: list[str] | None = None, *, out: TextIO | None = None, stop: thre
 
 
 def _serve(argv: list[str] | None, *, out: TextIO | None, stop: threading.Event | None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        faults = Faults.parse(args.fault, window=args.fault_window)
+    except ValueError as err:
+        parser.error(str(err))
     out = out or sys.stdout
+    # moto loads in its own process while this one imports the stack.
+    moto = MotoService(LOOPBACK, DEFAULT_REGION).launch()
     # Everything else this process prints (the functions' logs and metrics included) goes
     # to stderr, so that standard output stays sourceable; a whole line at a time, since
-    # the functions run on several threads and a line is a record (a log line, an EMF blob).
+    # several threads print and a line is a record (a log line, an EMF blob).
     sys.stdout = sys.stderr = WholeLines(sys.stderr)
     from ..errors import ScalperError
     from .stack import LocalStack
@@ -121,10 +160,15 @@ def _serve(argv: list[str] | None, *, out: TextIO | None, stop: threading.Event 
             log_level=args.log_level,
             throttle=not args.no_throttle,
             rules_file=args.rules,
+            workers=args.workers,
+            faults=faults,
+            visibility_timeout=args.visibility_timeout,
+            moto=moto,
             sweep_interval=args.sweep_interval,
             summary_interval=args.summary_interval,
         ).start()
     except (ScalperError, OSError) as err:
+        moto.stop()
         print(f"error: could not start the local stack: {err}", file=sys.stderr)
         return 2
     try:

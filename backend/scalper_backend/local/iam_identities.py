@@ -2,19 +2,17 @@
 
 The gateway verifies a SigV4 signature with the secret of the access key it names, which
 only the credential store knows (AWS never returns a secret after creating it). Locally
-that store is moto's IAM and STS, in this same process: create users and keys, or assume
-roles, with any AWS tool against ``SCALPER_AWS_ENDPOINT``, and sign with what they return.
-This module is the one place that reads moto's in-process state for it.
+that store is moto's IAM and STS: create users and keys, or assume roles, with any AWS
+tool against ``SCALPER_AWS_ENDPOINT``, and sign with what they return. ``find_identity``
+is the one place that reads moto's state for it, in the moto process; the gateway asks
+that process (``credential_store.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
-
-from moto.iam.models import iam_backends
-from moto.sts.models import sts_backends
 
 from .template import ACCOUNT_ID, PARTITION
 
@@ -38,13 +36,26 @@ class SigningIdentity:
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at
 
+    def to_json(self) -> dict[str, Any]:
+        fields = asdict(self)
+        fields["expires_at"] = self.expires_at.isoformat() if self.expires_at else None
+        return fields
 
-def find(access_key_id: str) -> SigningIdentity | None:
-    """The active access key with this id, or ``None`` (unknown, or made inactive)."""
+    @classmethod
+    def from_json(cls, fields: dict[str, Any]) -> SigningIdentity:
+        expires_at = fields.get("expires_at")
+        return cls(**{**fields, "expires_at": datetime.fromisoformat(expires_at) if expires_at else None})
+
+
+def find_identity(access_key_id: str) -> SigningIdentity | None:
+    """The active access key with this id, or ``None`` (unknown, or made inactive).
+    Only in the process that runs moto: it reads moto's state."""
     return _user_key(access_key_id) or _role_session(access_key_id)
 
 
 def _user_key(access_key_id: str) -> SigningIdentity | None:
+    from moto.iam.models import iam_backends
+
     iam = iam_backends[ACCOUNT_ID][PARTITION]
     user: Any = iam.get_user_from_access_key_id(access_key_id)
     if user is None:
@@ -56,6 +67,8 @@ def _user_key(access_key_id: str) -> SigningIdentity | None:
 
 
 def _role_session(access_key_id: str) -> SigningIdentity | None:
+    from moto.sts.models import sts_backends
+
     for session in sts_backends[ACCOUNT_ID][PARTITION].assumed_roles:
         if session.access_key_id == access_key_id:
             return SigningIdentity(

@@ -31,7 +31,6 @@ from datetime import UTC, datetime, timedelta
 from botocore.auth import SigV4Auth
 from botocore.credentials import Credentials
 
-from . import iam_identities
 from .gateway_responses import Refusal
 from .iam_identities import SigningIdentity
 from .proxy_event import Caller, ReceivedRequest
@@ -54,7 +53,7 @@ class ExecuteApiVerifier:
     def __init__(
         self,
         region: str,
-        find: Callable[[str], SigningIdentity | None] = iam_identities.find,
+        find: Callable[[str], SigningIdentity | None],
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._region = region
@@ -164,9 +163,7 @@ class ExecuteApiVerifier:
 
 def _auth_params(authorization: str) -> dict[str, str]:
     algorithm, _, rest = authorization.strip().partition(" ")
-    params = dict(
-        (name.strip(), value.strip()) for name, _, value in (part.partition("=") for part in rest.split(","))
-    )
+    params = dict((name.strip(), value.strip()) for name, _, value in (part.partition("=") for part in rest.split(",")))
     missing = [name for name in _REQUIRED if not params.get(name)]
     if algorithm != _ALGORITHM or missing:
         raise Refusal(
@@ -181,4 +178,3 @@ def _same(sent: str | None, expected: str | None) -> bool:
     if sent is None or expected is None:
         return sent is expected
     return hmac.compare_digest(sent.encode(), expected.encode())
-

@@ -16,12 +16,24 @@ changes, each for a reason that holds on AWS or that only costs time:
 * **Connections stay open** (HTTP/1.1): moto's server closes each one after its answer,
   so every boto3 call of the stack paid a new loopback connection and server thread.
 * **The list of moto's services is read once**, not from the disk on every request.
+* **A queue's messages change under its lock.** SendMessage appends to a queue's message
+  list under the queue's lock, but DeleteMessage rebuilt the list from a pass over it and
+  assigned it without the lock: a delete that ran meanwhile was undone (its message left
+  in flight, to be delivered again after the visibility timeout; 161 of 10,000 in a spike)
+  and a message sent meanwhile could be dropped. SQS does neither. And a queue's receives
+  take turns: two at once could both take the same message.
+* **A queue's attributes are computed as they are read.** moto computed every attribute
+  of a queue, message counts included (a pass over all its messages), to read one of them
+  on each SendMessage and on each message it delivered (the retention check): with a
+  backlog, each S3 notification cost O(backlog), a third of moto's time in a 10,000-file
+  spike.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -73,6 +85,10 @@ def _patch_moto() -> None:
     """Once per process: the patches change moto's classes."""
     _read_the_service_list_once()
     _transactions_save_only_their_items()
+    _retention_check_reads_one_attribute()
+    _queue_attributes_computed_when_read()
+    _deletes_hold_the_queue_lock()
+    _receives_take_turns()
 
 
 def _read_the_service_list_once() -> None:
@@ -83,6 +99,101 @@ def _read_the_service_list_once() -> None:
     backends.list_of_moto_modules = lambda: modules
     # Each request also lists its response class's methods with inspect.getmembers.
     responses.method_names_from_class = functools.cache(utils.method_names_from_class)
+
+
+def _retention_check_reads_one_attribute() -> None:
+    """moto checks each message it delivers against the queue's retention period by
+    computing every attribute of the queue, message counts included (a pass over all
+    its messages): a receive from a queue of n messages cost O(n) per message."""
+    from moto.core.utils import unix_time
+    from moto.sqs.models import Message, SQSBackend
+
+    def is_message_valid_based_on_retention_period(self: SQSBackend, queue_name: str, message: Message) -> bool:
+        # moto sets each attribute on the queue as it is created or changed (snake_case).
+        retention = int(getattr(self.get_queue(queue_name), "message_retention_period"))  # noqa: B009
+        return bool(retention + message.sent_timestamp / 1000 > unix_time())  # type: ignore[operator]
+
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+
+
+def _queue_attributes_computed_when_read() -> None:
+    from collections.abc import Mapping
+
+    from moto.core.utils import camelcase_to_underscores
+    from moto.sqs.models import Queue
+
+    class Attributes(Mapping[str, Any]):
+        """``Queue.attributes`` as moto builds it, each value computed when it is read."""
+
+        def __init__(self, queue: Queue) -> None:
+            self._queue = queue
+            names = list(queue.BASE_ATTRIBUTES)
+            names += list(queue.FIFO_ATTRIBUTES) if queue.fifo_queue else []
+            names += list(queue.KMS_ATTRIBUTES) if queue.kms_master_key_id else []  # type: ignore[attr-defined]
+            names += ["Policy"] if queue.policy else []
+            names += ["RedrivePolicy"] if queue.redrive_policy else []
+            self._names = names
+
+        def __getitem__(self, name: str) -> Any:
+            if name not in self._names:
+                raise KeyError(name)
+            if name == "Policy":
+                return self._queue.policy
+            if name == "RedrivePolicy":
+                return json.dumps(self._queue.redrive_policy)
+            value = getattr(self._queue, camelcase_to_underscores(name))
+            return str(value).lower() if isinstance(value, bool) else value
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._names)
+
+        def __len__(self) -> int:
+            return len(self._names)
+
+    Queue.attributes = property(Attributes)  # type: ignore[assignment,method-assign]
+
+
+def _deletes_hold_the_queue_lock() -> None:
+    from moto.sqs.models import Queue
+
+    delete_message = Queue.delete_message
+
+    def locked_delete_message(self: Queue, receipt_handle: str) -> None:
+        with self._messages_lock:
+            delete_message(self, receipt_handle)
+
+    Queue.delete_message = locked_delete_message  # type: ignore[method-assign]
+
+
+def _receives_take_turns() -> None:
+    """moto's ReceiveMessage checks that a message is visible and then marks it received:
+    two receives at once could both take it, a message delivered twice within its
+    visibility timeout, which SQS does only on the rare occasions its documentation
+    names. A queue's receives take turns; one waiting for messages (long polling) lets
+    the others go meanwhile."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    receive_message = SQSBackend.receive_message
+    wait_for_messages = Queue.wait_for_messages
+
+    def turn(queue: Queue) -> threading.Lock:
+        lock: threading.Lock = queue.__dict__.setdefault("_scalper_receives", threading.Lock())  # atomic
+        return lock
+
+    def locked_receive_message(self: SQSBackend, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        with turn(self.get_queue(queue_name)):
+            return receive_message(self, queue_name, *args, **kwargs)
+
+    def waiting_without_the_turn(self: Queue, timeout: int) -> None:
+        # Only ReceiveMessage waits (so the turn is held here).
+        turn(self).release()
+        try:
+            wait_for_messages(self, timeout)
+        finally:
+            turn(self).acquire()
+
+    SQSBackend.receive_message = locked_receive_message  # type: ignore[method-assign]
+    Queue.wait_for_messages = waiting_without_the_turn  # type: ignore[method-assign]
 
 
 def _transactions_save_only_their_items() -> None:

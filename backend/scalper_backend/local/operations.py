@@ -8,8 +8,10 @@ functions' processes: the stack calls `start_operations` once its resources exis
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from ..config import DEFAULT_RULES_FILE
 from .alerts_console import AlertsConsole
 from .provision import Provisioned, subscribe_queue
 from .rules_watch import RulesWatcher
@@ -28,6 +30,7 @@ def start_operations(
     *,
     sweep_interval: float | None,
     summary_interval: float,
+    rules_file: Path | None,
 ) -> list[Ticker]:
     """Start the stand-ins; returns them, for the stack to stop.
 
@@ -35,6 +38,7 @@ def start_operations(
         sweep_interval: seconds between runs of each scheduled function (``None``: the
             template's rate).
         summary_interval: seconds between summary lines (0: none).
+        rules_file: the rules file to watch (``None``: the packaged one).
     """
     services: list[Ticker] = [
         ScheduleTimer(source, functions[source.function], region=template.region, every=sweep_interval)
@@ -59,11 +63,14 @@ def start_operations(
                 every=summary_interval,
             )
         )
-    from ..dependencies import dependencies  # after the stack set the functions' environment
 
-    # The file the functions load, as their settings resolve it (RULES_FILE, which the
-    # stack sets from its `rules_file`, or the packaged one).
-    services.append(RulesWatcher(dependencies().settings.rules_file, redeploy=dependencies.cache_clear))
+    def redeploy() -> None:
+        for function in functions.values():
+            function.redeploy()
+
+    # The file the functions load: RULES_FILE, which the stack sets from its `rules_file`
+    # (its workers inherit no other), or the packaged one.
+    services.append(RulesWatcher(rules_file or DEFAULT_RULES_FILE, redeploy=redeploy))
     for service in services:
         service.start()
     return services

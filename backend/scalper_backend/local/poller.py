@@ -2,7 +2,9 @@
 
 What is not deleted becomes visible again after the queue's visibility timeout, and SQS
 moves a message to the dead-letter queue once it was received ``maxReceiveCount`` times,
-just as with Lambda on AWS.
+just as with Lambda on AWS. Several pollers run at once, each with at most one batch in
+flight, so the function runs as many batches at a time as there are pollers: the event
+source's ``MaximumConcurrency`` on AWS, capped locally by the machine (``--workers``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class QueuePoller:
         function: LocalFunction,
         batch_size: int,
         region: str,
+        concurrency: int = 1,
         wait_seconds: int = 1,
     ) -> None:
         self._sqs = sqs
@@ -38,14 +41,20 @@ class QueuePoller:
         self._region = region
         self._wait = wait_seconds
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"poller-{function.logical_id}", daemon=True)
+        self._threads = [
+            threading.Thread(target=self._run, name=f"poller-{function.logical_id}-{n}", daemon=True)
+            for n in range(max(1, concurrency))
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self) -> None:
+        """Stop receiving; a batch in flight is left to its worker (stop the function next)."""
         self._stop.set()
-        self._thread.join(timeout=self._wait + 5)
+        for thread in self._threads:
+            thread.join(timeout=self._wait + 5)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -70,9 +79,14 @@ class QueuePoller:
         event = {"Records": [self._record(m) for m in messages]}
         try:
             result = self._function.invoke(event) or {}
-        except Exception:
-            # The whole batch failed: delete nothing, SQS redelivers every message.
-            logger.exception("batch failed", extra={"function": self._function.logical_id})
+        except Exception as err:
+            # The whole batch failed (the handler raised, timed out or its worker died):
+            # delete nothing, SQS redelivers every message after the visibility timeout.
+            if not self._stop.is_set():
+                logger.warning(
+                    "batch failed",
+                    extra={"function": self._function.logical_id, "error": f"{type(err).__name__}: {err}"},
+                )
             return len(messages)
         failed = {item["itemIdentifier"] for item in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]

@@ -26,6 +26,7 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
+from .faults import Faults
 from .s3_body import CHUNK, BodyChecks, declared_length, incomplete_body, receive_body
 from .s3_refusals import S3Refusal, new_request_ids
 from .s3_sigv4 import S3Request, S3Verifier
@@ -57,6 +58,7 @@ class S3Edge(BackgroundServer):
     def __init__(self, upstream: str, verifier: S3Verifier) -> None:
         parts = urlsplit(upstream)
         self._verifier = verifier
+        self._faults: Faults | None = None
         # One pool for all requests. moto's werkzeug server closes every connection after
         # its answer, so each request still opens a new loopback connection; the pool
         # would keep them open with an upstream that allows it.
@@ -69,6 +71,10 @@ class S3Edge(BackgroundServer):
             timeout=_UPSTREAM_TIMEOUT,
             blocksize=CHUNK,
         )
+
+    def inject(self, faults: Faults) -> None:
+        """Answer a share of requests 503 SlowDown from now on (``--fault s3-slowdown``)."""
+        self._faults = faults
 
     def stop(self) -> None:
         super().stop()
@@ -92,6 +98,10 @@ class S3Edge(BackgroundServer):
             # than a reset connection; not a declared size S3 refuses outright.
             return self._refuse(request, received, refusal, drain=refusal.code != "EntityTooLarge")
         try:
+            slowdown = self._faults.s3_refusal() if self._faults else None
+            if slowdown is not None:  # an injected fault (--fault s3-slowdown): S3's "slow down"
+                logger.warning("injected fault", extra={"fault": "s3-slowdown", "method": received.method})
+                return _error_response(slowdown)
             return self._forward(received, body if length is not None else None)
         finally:
             body.close()

@@ -62,6 +62,9 @@ class QueueSource:
     queue: str
     batch_size: int
     report_failures: bool
+    # ScalingConfig.MaximumConcurrency: most invocations the event source runs at once
+    # (None: unbounded, up to the function's own concurrency).
+    maximum_concurrency: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,15 @@ class Template:
         return {name: str(self.resolve(value)) for name, value in merged.items()}
 
     def function_timeout(self, function: str) -> int:
+        return int(self.resolve(self._function_setting(function, "Timeout", 3)))
+
+    def function_memory(self, function: str) -> int:
+        """MemorySize in MB (Lambda's default is 128)."""
+        return int(self.resolve(self._function_setting(function, "MemorySize", 128)))
+
+    def _function_setting(self, function: str, name: str, default: Any) -> Any:
         globals_ = self.doc.get("Globals", {}).get("Function", {})
-        return int(self.properties(function).get("Timeout", globals_.get("Timeout", 3)))
+        return self.properties(function).get(name, globals_.get(name, default))
 
     def api_routes(self) -> list[ApiRoute]:
         routes = []
@@ -217,12 +227,14 @@ class Template:
                 if event["Type"] == "SQS":
                     props = event["Properties"]
                     queue = props["Queue"]["Fn::GetAtt"][0]
+                    cap = props.get("ScalingConfig", {}).get("MaximumConcurrency")
                     sources.append(
                         QueueSource(
                             function=function,
                             queue=queue,
                             batch_size=int(props.get("BatchSize", 10)),
                             report_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                            maximum_concurrency=int(self.resolve(cap)) if cap is not None else None,
                         )
                     )
         return sources

@@ -63,7 +63,7 @@ def read_header(prefix: bytes, complete: bool, rules: Rules) -> tuple[tuple[Reas
     Returns:
         The reasons found, and the identifiers when the header held all of them.
     """
-    from pydicom.errors import InvalidDicomError
+    from pydicom.errors import BytesLengthException, InvalidDicomError
     from pydicom.filereader import read_partial
 
     reading = _Reading()
@@ -74,7 +74,20 @@ def read_header(prefix: bytes, complete: bool, rules: Rules) -> tuple[tuple[Reas
             )
             values = {keyword: _text(dataset.get(keyword)) for _, keyword, _ in _TAGS}
             syntax = _text(getattr(dataset.file_meta, "TransferSyntaxUID", None))
-    except (InvalidDicomError, ValueError, EOFError, OSError, KeyError, IndexError, TypeError, OverflowError) as err:
+    # pydicom's own errors for a malformed header: an element whose length does not fit its
+    # VR (BytesLengthException) and an unknown VR (NotImplementedError), found by fuzzing.
+    except (
+        InvalidDicomError,
+        BytesLengthException,
+        NotImplementedError,
+        ValueError,
+        EOFError,
+        OSError,
+        KeyError,
+        IndexError,
+        TypeError,
+        OverflowError,
+    ) as err:
         return (_malformed(f"pydicom could not read the header ({type(err).__name__})"),), None
     if not reading.passed_identifiers and not complete:
         limit = len(prefix)
