@@ -149,7 +149,9 @@ def test_raise_fails_every_first_attempt_and_the_retry_finishes_each_file(tmp_pa
 
 
 def test_raise_always_ends_in_the_dead_letter_queue_after_a_final_alert(tmp_path):
-    with _stack(tmp_path, "raise-always=1") as stack:
+    # Each receive must be an attempt: the visibility timeout outlasts one, cold start
+    # included, on a loaded machine (a message back mid-attempt would use up a receive).
+    with _stack(tmp_path, "raise-always=1", visibility=3) as stack:
         outcome = _burst(stack, [GOOD], final={"failed"}, timeout=1)
         deadline = time.monotonic() + 60
         while not outcome.dead_letters and time.monotonic() < deadline:
@@ -176,8 +178,10 @@ def test_a_worker_killed_mid_batch_is_replaced_and_every_file_finished(tmp_path)
 
 
 def test_an_attempt_that_hangs_past_the_visibility_timeout_is_not_doubled(tmp_path):
-    # It hangs for 3 s (1.5 visibility timeouts) of the function's 4 s here.
-    with _stack(tmp_path, "hang=1", visibility=2) as stack:
+    # It hangs for 7.5 s (1.5 visibility timeouts) of the function's 10 s here: the rest
+    # is room for the first invocation building its clients on a loaded machine (with a
+    # 2 s visibility timeout, 1 s of room was not always enough: the attempt timed out).
+    with _stack(tmp_path, "hang=1", visibility=5) as stack:
         outcome = _burst(stack, [GOOD])
 
     _assert_reconciled(outcome, [GOOD])

@@ -183,10 +183,14 @@ def test_admin_reprocess_queues_every_quarantined_file_in_a_window(ops, rules, s
 
 @pytest.fixture
 def fast_retries(ops):
-    """The template's visibility timeout (90 minutes), cut to 1 s for this test."""
+    """The template's visibility timeout (90 minutes), cut to 4 s for this test: still
+    longer than any attempt, as the template's is (six function timeouts). The clock runs
+    from the receive, through a worker's cold start and its first invocation building its
+    clients, which take over a second on a loaded machine: with 1 s, a message came back
+    while its attempt ran, and that delivery (refused, the file busy) used up a receive."""
     sqs, url = ops.aws("sqs"), ops.queue_url("UploadEventsQueue")
     original = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "4"})
     time.sleep(2.5)  # a receive already waiting took the old timeout
     yield
     sqs.set_queue_attributes(QueueUrl=url, Attributes=original)
