@@ -79,7 +79,10 @@ def _upload(stack: Stack, body: bytes, name: str, refusals: Counter[int]) -> str
     """One file in: the declaration and the PUT each tried again after a 5xx, as a client
     that follows S3's and the API's advice does."""
     for _ in range(20):
-        answer = stack.api("POST", "/uploads", json=_declaration(body, name))
+        # Up to API Gateway's 29 s integration timeout: under injected DynamoDB throttling
+        # a declaration's calls back off and retry (botocore's standard mode), which took
+        # over 10 s on a loaded machine.
+        answer = stack.api("POST", "/uploads", json=_declaration(body, name), timeout=29)
         if answer.status_code == 201:
             break
         refusals[answer.status_code] += 1
@@ -200,6 +203,9 @@ def test_s3_slowdown_and_dynamodb_throttling_are_retried_to_the_end(tmp_path):
         outcome = _burst(stack, bodies)
 
     _assert_reconciled(outcome, bodies)
-    assert outcome.refusals[503] >= 1  # SlowDown reached the client's PUTs
-    assert outcome.injected("s3-slowdown") >= outcome.refusals[503]
+    # SlowDown is injected on a random 30% of S3 requests in the window: the handlers' many
+    # S3 calls always meet some, the client's eight PUTs only by chance (none, 0.7^8 = 6%
+    # of runs, or when slow declarations push the PUTs past the window). The SDK's own
+    # retries of a 503 are tested in test_sdk_faults.py.
+    assert outcome.injected("s3-slowdown") >= max(1, outcome.refusals[503])
     assert outcome.injected("dynamodb-throttle") >= 1

@@ -73,7 +73,8 @@ class Stack:
         headers = dict(kwargs.pop("headers", {}))
         if partner is not None:
             headers["x-api-key"] = self.keys[partner]
-        return requests.request(method, self.endpoint + path, headers=headers, timeout=10, **kwargs)
+        kwargs.setdefault("timeout", 10)
+        return requests.request(method, self.endpoint + path, headers=headers, **kwargs)
 
     def partners_plan_id(self) -> str:
         """The id moto gave the template's PartnersUsagePlan."""
@@ -156,7 +157,9 @@ class Stack:
         """The record once its state is one of ``states`` (or as it is when time runs out)."""
         deadline = time.monotonic() + timeout
         while True:
-            record = self.api("GET", f"/files/{file_id}", partner).json()
+            # As long as API Gateway would wait (29 s): fault runs throttle the function's
+            # DynamoDB calls, and its retries back off.
+            record = self.api("GET", f"/files/{file_id}", partner, timeout=29).json()
             if record["state"] in states or time.monotonic() > deadline:
                 return record  # type: ignore[no-any-return]
             time.sleep(0.1)
