@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
+from .processes import wait_or_kill
+
 if TYPE_CHECKING:
     from .serving import BackgroundServer
 
@@ -79,11 +81,7 @@ class MotoService:
         if self._process.stdin:
             self._process.stdin.close()
         self._process.terminate()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+        wait_or_kill(self._process, timeout=10)
         if self._process.stdout:
             self._process.stdout.close()
         self._process = None

@@ -31,6 +31,7 @@ from aws_lambda_powertools import Logger
 
 from ..errors import FunctionTimedOut, InvocationFailed, WorkerDied
 from .context import LocalContext
+from .processes import wait_or_kill
 from .template import ACCOUNT_ID, Template
 
 __all__ = ["FunctionConfig", "LocalContext", "LocalFunction", "Worker", "worker_environment"]
@@ -148,11 +149,7 @@ class Worker:
     def close(self) -> None:
         """Let the worker finish (it exits when the socket closes), then make sure it did."""
         self._connection.close()
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        wait_or_kill(self.process, timeout=5)
 
     def _receive(self, deadline: float, timeout_error: type[InvocationFailed]) -> dict[str, Any]:
         try:
