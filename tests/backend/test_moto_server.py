@@ -1,12 +1,14 @@
 """The local stack's moto server (``moto_service.py`` serves it in a process of its own)
 keeps DynamoDB's promises that moto alone does not: a conditional write or a transaction is
 atomic, and a cancelled transaction undoes its own writes and nobody else's; and its SQS
-answers the same, faster, with nothing lost or delivered twice under concurrency."""
+answers the same, faster, with nothing lost or delivered twice under concurrency; and it
+keeps connections open between requests."""
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import http.client
 import json
 import threading
 from collections.abc import Iterator
@@ -287,3 +289,24 @@ def test_concurrent_sends_receives_and_deletes_lose_and_revive_nothing(endpoint)
     left = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
     assert sorted(received) == sorted(backlog + sent)
     assert (left[names[0]], left[names[1]]) == ("0", "0")
+
+
+def test_requests_share_one_connection(endpoint, table):
+    """Each boto3 call of the stack once paid a new loopback connection and a new server
+    thread: werkzeug's server closes every connection after its answer."""
+    connection = http.client.HTTPConnection(LOOPBACK, int(endpoint.rsplit(":", 1)[1]), timeout=10)
+    headers = {
+        "X-Amz-Target": "DynamoDB_20120810.DescribeTable",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+    sockets = set()
+    for _ in range(3):
+        connection.request("POST", "/", body=json.dumps({"TableName": table}), headers=headers)
+        response = connection.getresponse()
+        assert json.loads(response.read())["Table"]["TableName"] == table
+        assert not response.will_close
+        sockets.add(id(connection.sock))
+    connection.close()
+    assert len(sockets) == 1

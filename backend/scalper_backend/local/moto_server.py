@@ -13,8 +13,9 @@ changes, each for a reason that holds on AWS or that only costs time:
   slower with every file the stack held. The named items are saved and restored instead;
   with DynamoDB requests one at a time nothing else can have changed them, and a
   cancelled transaction no longer undoes writes other requests made meanwhile.
-* **Connections stay open** (HTTP/1.1): moto's server closes each one after its answer,
-  so every boto3 call of the stack paid a new loopback connection and server thread.
+* **Connections stay open** (HTTP/1.1, served by waitress): moto's werkzeug server closes
+  each one after its answer, so every boto3 call of the stack paid a new loopback
+  connection and server thread.
 * **The list of moto's services is read once**, not from the disk on every request.
 * **A queue's messages change under its lock.** SendMessage appends to a queue's message
   list under the queue's lock, but DeleteMessage rebuilt the list from a pass over it and
@@ -39,9 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from werkzeug.serving import WSGIRequestHandler
-
-from .serving import BackgroundServer
+from .serving import PooledServer
 
 # The services the stack uses: their moto apps are built before the server serves.
 SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "apigateway", "iam", "sts")
@@ -50,7 +49,7 @@ SERVICES = ("dynamodb", "s3", "sqs", "sns", "kms", "apigateway", "iam", "sts")
 _TRANSACTIONS = threading.Lock()
 
 
-class MotoServer(BackgroundServer):
+class MotoServer(PooledServer):
     """moto's app with the changes above, served on a background thread."""
 
     thread_name = "moto"
@@ -63,6 +62,7 @@ class MotoServer(BackgroundServer):
         for service in SERVICES:  # built now rather than on each service's first request
             self._dispatcher.app_instances[service] = create_backend_app(service)  # type: ignore[arg-type]
         self._dynamodb = threading.Lock()
+        super().__init__()
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
@@ -70,14 +70,6 @@ class MotoServer(BackgroundServer):
                 # The whole answer is built inside the lock: moto renders it lazily.
                 return list(self._dispatcher(environ, start_response))
         return self._dispatcher(environ, start_response)
-
-    def request_handler(self) -> type[WSGIRequestHandler]:
-        from moto.moto_server.werkzeug_app import MotoRequestHandler
-
-        class KeepAlive(MotoRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-        return KeepAlive
 
 
 @functools.cache

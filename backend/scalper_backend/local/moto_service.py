@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .processes import wait_or_kill
 
 if TYPE_CHECKING:
-    from .serving import BackgroundServer
+    from .serving import PooledServer
 
 # Every server of the local stack listens on loopback only.
 LOOPBACK = "127.0.0.1"
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     os._exit(0)
 
 
-def _service(region: str) -> BackgroundServer:
+def _service(region: str) -> PooledServer:
     """The moto server, answering the credential store's questions too (imported here:
     the stack imports this module for ``MotoService`` before it needs moto)."""
     from . import credential_store

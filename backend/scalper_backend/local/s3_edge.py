@@ -59,9 +59,7 @@ class S3Edge(BackgroundServer):
         parts = urlsplit(upstream)
         self._verifier = verifier
         self._faults: Faults | None = None
-        # One pool for all requests. moto's werkzeug server closes every connection after
-        # its answer, so each request still opens a new loopback connection; the pool
-        # would keep them open with an upstream that allows it.
+        # One pool for all requests: moto's server keeps connections open between them.
         self._pool = urllib3.HTTPConnectionPool(
             parts.hostname or "127.0.0.1",
             parts.port,
