@@ -109,6 +109,17 @@ class RunningStack:
         except psutil.NoSuchProcess:
             return []
 
+    def cpu_seconds(self) -> Counter[str]:
+        """CPU time (user and system) so far: moto's process, ``scalper local``'s (the
+        gateways, the S3 edge and the pollers), each function's workers (by handler module)
+        and ``client``, this process (the SDK's threads, or the floor's boto3 calls)."""
+        used = Counter[str]()
+        for proc in [psutil.Process(), *self.processes()]:
+            with suppress(psutil.NoSuchProcess):
+                times = proc.cpu_times()
+                used[_role(proc)] += times.user + times.system
+        return used
+
     def rss_bytes(self) -> int:
         """The resident size of all its processes together (shared pages counted in each)."""
         total = 0
@@ -116,6 +127,17 @@ class RunningStack:
             with suppress(psutil.NoSuchProcess):
                 total += proc.memory_info().rss
         return total
+
+
+def _role(proc: psutil.Process) -> str:
+    if proc.pid == os.getpid():
+        return "client"
+    command = " ".join(proc.cmdline())
+    if "moto_service" in command:
+        return "moto"
+    if "--handler" in command:  # scalper_backend.handlers.<module>.handler
+        return command.split("--handler", 1)[1].split()[0].rsplit(".", 2)[-2]
+    return "gateway"
 
 
 @contextmanager

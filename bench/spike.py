@@ -5,8 +5,8 @@ them, then a reconciliation of everything the pipeline wrote; then a paced run.
    files warm the workers up (Lambda's cold starts), as another partner.
 2. The floor: the same AWS calls per file as the pipeline makes, straight to the stack's
    moto with the same number of threads (``_stack.floor_files_per_s``), in this run.
-3. The spike: ``--threads`` threads, each with an SDK ``Client``, upload every file as
-   fast as the stack takes them (``Client.upload_many`` when the SDK has it).
+3. The spike: ``Client.upload_many`` uploads every file as fast as the stack takes them,
+   ``--threads`` files at once.
 4. Reconciliation, from the table, all three buckets, the listing, the alerts inbox and
    the dead-letter queue: every file in exactly one final state, the right one (good
    files processed, bad ones quarantined); its input deleted and its output (processed)
@@ -20,7 +20,10 @@ them, then a reconciliation of everything the pipeline wrote; then a paced run.
 Latency is upload to final state from the record: ``finished_at - uploaded_at`` (when S3
 stored the upload, and when the processor wrote the outcome; one clock, this machine's).
 The peak RSS is the sum over the stack's processes (moto, the gateway's and every
-worker), sampled every half second; pages shared between processes count in each.
+worker), sampled every half second; pages shared between processes count in each. CPU time
+per file is every process's (the stack's and this one's) over the floor and over the
+spike: when the spike keeps the machine busy, the floor's share of the stack's is the most
+``vs_floor`` can be.
 
 Ends with one JSON line. Usage::
 
@@ -83,8 +86,12 @@ class Reconciled:
 def upload_all(
     stack: RunningStack, partner: str, paths: list[Path], threads: int, rate: float = 0.0, attempts: int = 5
 ) -> list[Uploaded]:
-    """Upload every path with ``threads`` SDK clients; at ``rate`` files per second when set.
-    Each file is tried again (the same bytes and name are the same file), up to ``attempts`` times."""
+    """Upload every path: as fast as the stack takes them with ``Client.upload_many``
+    (``threads`` files at once); at ``rate`` files per second, with ``threads`` clients each
+    calling ``Client.upload``. Each file is tried again (the same bytes and name are the same
+    file), up to ``attempts`` times."""
+    if not rate:
+        return _upload_many(stack, partner, paths, threads, attempts)
     results = [Uploaded(path.name) for path in paths]
     next_index = iter(range(len(paths)))
     lock = threading.Lock()
@@ -115,6 +122,21 @@ def upload_all(
     for worker in workers:
         worker.join()
     return results
+
+
+def _upload_many(stack: RunningStack, partner: str, paths: list[Path], threads: int, attempts: int) -> list[Uploaded]:
+    results = {path: Uploaded(path.name) for path in paths}
+    with Client(endpoint=stack.endpoint, api_key=stack.api_key(partner)) as client:
+        left = paths
+        for _ in range(attempts):
+            for path, result in zip(left, client.upload_many(left, concurrency=threads), strict=True):
+                results[path].file_id = result.file_id if result.ok else None
+                results[path].error = None if result.ok else f"{type(result.error).__name__}: {result.error}"[:200]
+                results[path].done_at = time.time()
+            left = [path for path in left if results[path].error]
+            if not left:
+                break
+    return list(results.values())
 
 
 def reconcile(stack: RunningStack, partner: str, expected: dict[str, bool], found: list[FileRecord]) -> Reconciled:
@@ -178,13 +200,16 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, object]:
             wait_until_final(stack, "warm", len(warm), timeout=120)
             alerts(stack)  # the warm-up's, out of the way
             print(f"floor: {len(floor_bodies)} files straight to moto", file=sys.stderr)
+            cpu_before = stack.cpu_seconds()
             floor = floor_files_per_s(stack, floor_bodies, args.threads)
+            floor_cpu = stack.cpu_seconds() - cpu_before
             print(f"spike: {args.files} files through the SDK, {args.threads} threads", file=sys.stderr)
-            started = time.time()
+            started, cpu_before = time.time(), stack.cpu_seconds()
             uploaded = upload_all(stack, "spike", [work / "spike" / name for name in spike], args.threads)
             accepted = [u for u in uploaded if u.file_id]
             accepted_s = max(u.done_at for u in uploaded) - started
             found = wait_until_final(stack, "spike", len(accepted), timeout=args.timeout)
+            spike_cpu = stack.cpu_seconds() - cpu_before
             finals = [r for r in found if r.finished_at]
             final_s = max(r.finished_at.timestamp() for r in finals) - started if finals else float("nan")
             spike_latency = latencies(found)
@@ -213,6 +238,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "paced_files_per_s": round(len(paced) / paced_accepted_s, 1),
         "paced_latency_p50_s": round(percentile(paced_latency, 0.50), 3),
         "peak_rss_mib": round(rss.peak / 2**20),
+        "cpu_ms_per_file": cpu_per_file(floor_cpu, len(floor_bodies), spike_cpu, len(finals)),
         "startup_s": round(stack.startup_s, 2),
         "problems": dict(report.problems + paced_report.problems),
         "upload_errors_retried": dict(errors),
@@ -220,6 +246,18 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, object]:
         "threads": args.threads,
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def cpu_per_file(floor: Counter[str], floor_files: int, spike: Counter[str], spike_files: int) -> dict[str, float]:
+    """CPU milliseconds per file, every process of the machine's stack together: the
+    floor's (``floor``) and the spike's (``stack``), then the spike's by process. On a
+    machine the spike keeps busy, ``floor / stack`` is the most ``vs_floor`` can be."""
+    per_file = {
+        "floor": sum(floor.values()) / floor_files,
+        "stack": sum(spike.values()) / max(spike_files, 1),
+        **{role: used / max(spike_files, 1) for role, used in spike.most_common()},
+    }
+    return {name: round(1000 * value, 1) for name, value in per_file.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
