@@ -22,8 +22,8 @@ stored the upload, and when the processor wrote the outcome; one clock, this mac
 The peak RSS is the sum over the stack's processes (moto, the gateway's and every
 worker), sampled every half second; pages shared between processes count in each. CPU time
 per file is every process's (the stack's and this one's) over the floor and over the
-spike: when the spike keeps the machine busy, the floor's share of the stack's is the most
-``vs_floor`` can be.
+spike: the spike's files/s can be no more than the cores' time over the stack's CPU per
+file, nor than one core's over moto's.
 
 Ends with one JSON line. Usage::
 
@@ -250,8 +250,9 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, object]:
 
 def cpu_per_file(floor: Counter[str], floor_files: int, spike: Counter[str], spike_files: int) -> dict[str, float]:
     """CPU milliseconds per file, every process of the machine's stack together: the
-    floor's (``floor``) and the spike's (``stack``), then the spike's by process. On a
-    machine the spike keeps busy, ``floor / stack`` is the most ``vs_floor`` can be."""
+    floor's (``floor``) and the spike's (``stack``), then the spike's by process. The
+    spike's files/s can be no more than the machine's cores' time over ``stack``, nor
+    than one core's over ``moto`` (one process serves every AWS call)."""
     per_file = {
         "floor": sum(floor.values()) / floor_files,
         "stack": sum(spike.values()) / max(spike_files, 1),
