@@ -135,6 +135,9 @@ def test_a_malformed_identifier_is_refused_by_tag_without_its_value_anywhere(cap
         # the file to the dead-letter queue instead of quarantining it).
         ("a group length of one byte", lambda data: data[:138] + b"\x01" + data[139:]),
         ("an unknown value representation", lambda data: data[:252] + b"U\x00" + data[254:]),
+        # Found by the same fuzzing (a clean-clone CI run): a file cut inside the 4-byte length
+        # of an OB element (struct.error from pydicom's reader).
+        ("a file cut inside an element's 32-bit length", lambda data: data[:153]),
     ],
 )
 def test_a_header_pydicom_cannot_parse_is_dicom_malformed(what: str, mutate: Any) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,10 +75,12 @@ def read_header(prefix: bytes, complete: bool, rules: Rules) -> tuple[tuple[Reas
             )
             values = {keyword: _text(dataset.get(keyword)) for _, keyword, _ in _TAGS}
             syntax = _text(getattr(dataset.file_meta, "TransferSyntaxUID", None))
-    # pydicom's own errors for a malformed header: an element whose length does not fit its
-    # VR (BytesLengthException) and an unknown VR (NotImplementedError), found by fuzzing.
+    # pydicom's own errors for a malformed header, found by fuzzing: an element whose length
+    # does not fit its VR (BytesLengthException), an unknown VR (NotImplementedError), and a
+    # file cut inside an element's 32-bit length (struct.error).
     except (
         InvalidDicomError,
+        struct.error,
         BytesLengthException,
         NotImplementedError,
         ValueError,
