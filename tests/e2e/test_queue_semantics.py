@@ -12,10 +12,12 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def fast_retries(stack):
-    """The template's visibility timeout (90 minutes), cut to 1 s for this test."""
+    """The template's visibility timeout (90 minutes), cut to 3 s for this test. With 1 s,
+    files other tests of this stack still had in flight came back mid-attempt on a loaded
+    machine, their deliveries refused as busy, and the queue had not emptied 20 s later."""
     sqs, url = stack.aws("sqs"), stack.queue_url("UploadEventsQueue")
     original = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["VisibilityTimeout"])["Attributes"]
-    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "1"})
+    sqs.set_queue_attributes(QueueUrl=url, Attributes={"VisibilityTimeout": "3"})
     # A receive already waiting (the poller long-polls for 1 s) took the old timeout.
     time.sleep(2.5)
     yield
