@@ -132,11 +132,11 @@ class RunningStack:
 def _role(proc: psutil.Process) -> str:
     if proc.pid == os.getpid():
         return "client"
-    command = " ".join(proc.cmdline())
-    if "moto_service" in command:
+    args = proc.cmdline()
+    if "scalper_backend.local.moto_service" in args:
         return "moto"
-    if "--handler" in command:  # scalper_backend.handlers.<module>.handler
-        return command.split("--handler", 1)[1].split()[0].rsplit(".", 2)[-2]
+    if "--handler" in args:  # a worker: --handler scalper_backend.handlers.<module>.handler
+        return args[args.index("--handler") + 1].split(".")[-2]
     return "gateway"
 
 

@@ -57,12 +57,12 @@ class MotoServer(PooledServer):
     def __init__(self) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        super().__init__()
         _patch_moto()
         self._dispatcher = DomainDispatcherApplication(create_backend_app)
         for service in SERVICES:  # built now rather than on each service's first request
             self._dispatcher.app_instances[service] = create_backend_app(service)  # type: ignore[arg-type]
         self._dynamodb = threading.Lock()
-        super().__init__()
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
